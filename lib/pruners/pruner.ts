@@ -1,0 +1,40 @@
+/**
+ * What every pruner is: a pure decision, made on the spot when a run reports an intermediate value.
+ * The report use case loads exactly the data the pruner asks for (`stepsToLoad`), then calls `decide`.
+ */
+import type { Direction, RunState } from '../domain/types';
+
+export interface StepValue {
+  number: number;
+  value: number;
+  state: RunState;
+}
+
+export interface PruneInput<O = Record<string, unknown>> {
+  direction: Direction;
+  options: O;
+  /** The run that just reported. `curve` holds all its values so far, this report included. */
+  run: { number: number; step: number; value: number; curve: ReadonlyMap<number, number> };
+  /**
+   * Values other runs reported at each step returned by `stepsToLoad` (this run excluded), in any
+   * state: a pruner decides itself which states count.
+   */
+  others: ReadonlyMap<number, readonly StepValue[]>;
+  /** How many runs of the study have finished (completed or pruned): for startup thresholds. */
+  finishedRuns: number;
+}
+
+export interface PruneDecision {
+  prune: boolean;
+  /** Why, in a sentence a user can read in the run's record and the RunPruned event. */
+  reason?: string;
+}
+
+export interface Pruner<O = Record<string, unknown>> {
+  readonly name: string;
+  /** Validates and fills in defaults; throws ValidationError with paths like `pruner.warmupSteps`. */
+  parseOptions(raw: Record<string, unknown>): O;
+  /** The steps whose values of other runs `decide` needs for this report (may be empty). */
+  stepsToLoad(input: { step: number; options: O; curve: ReadonlyMap<number, number> }): number[];
+  decide(input: PruneInput<O>): PruneDecision;
+}

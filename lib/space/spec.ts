@@ -1,0 +1,107 @@
+/**
+ * Validation of a search space as clients send it: `{ name: ParamSpec, ... }` → an ordered `Space`.
+ * Messages name the field (`space.lr.low`) and say how to fix it.
+ */
+import { z } from 'zod';
+import type { ParamDef, ParamSpec, Space } from '../domain/types';
+
+export const MAX_PARAMS = 100;
+export const MAX_CHOICES = 1000;
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
+const finite = z.number({ error: 'must be a finite number' });
+
+const floatSpec = z.strictObject({
+  type: z.literal('float'),
+  low: finite,
+  high: finite,
+  log: z.boolean().optional(),
+  step: finite.positive('must be > 0').optional(),
+});
+
+const intSpec = z.strictObject({
+  type: z.literal('int'),
+  low: z.number().int('must be an integer').min(-(2 ** 53 - 1)).max(2 ** 53 - 1),
+  high: z.number().int('must be an integer').min(-(2 ** 53 - 1)).max(2 ** 53 - 1),
+  log: z.boolean().optional(),
+  step: z.number().int('must be an integer').positive('must be > 0').optional(),
+});
+
+const choice = z.union([z.string().max(256, 'a string choice is at most 256 characters'), finite, z.boolean()]);
+const categoricalSpec = z.strictObject({
+  type: z.literal('categorical'),
+  choices: z
+    .array(choice)
+    .min(1, 'needs at least one choice')
+    .max(MAX_CHOICES, `at most ${MAX_CHOICES} choices`),
+});
+
+export const paramSpecSchema = z
+  .discriminatedUnion('type', [floatSpec, intSpec, categoricalSpec], {
+    error: (iss) =>
+      iss.code === 'invalid_union' ? 'type must be one of "float", "int", "categorical"' : undefined,
+  })
+  .superRefine((spec, ctx) => {
+    for (const issue of specProblems(spec)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
+
+/** The whole space: an object of named specs, turned into an ordered list. */
+export const spaceSchema = z
+  .record(z.string(), paramSpecSchema, { error: 'must be an object of { paramName: ParamSpec }' })
+  .superRefine((obj, ctx) => {
+    const names = Object.keys(obj);
+    if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one parameter' });
+    if (names.length > MAX_PARAMS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_PARAMS} parameters, got ${names.length}` });
+    for (const name of names) {
+      if (!NAME_RE.test(name) || RESERVED.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'parameter names are 1-64 characters: a letter or _ first, then letters, digits, _ . -',
+        });
+      }
+    }
+  })
+  .transform((obj): Space => Object.entries(obj).map(([name, spec]) => ({ name, ...spec }) as ParamDef));
+
+type SpecIssue = { path: string[]; message: string };
+
+function specProblems(spec: ParamSpec): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  if (spec.type === 'categorical') {
+    const seen = new Set<string>();
+    spec.choices.forEach((c, i) => {
+      const key = JSON.stringify(c);
+      if (seen.has(key)) out.push({ path: ['choices', String(i)], message: `duplicate choice ${key}` });
+      seen.add(key);
+    });
+    return out;
+  }
+  const { low, high, log, step } = spec;
+  if (!(low < high)) out.push({ path: ['low'], message: `must be < high (got low=${low}, high=${high})` });
+  if (log && low <= 0) out.push({ path: ['low'], message: `must be > 0 when log is true (got ${low})` });
+  if (log && step !== undefined) {
+    out.push({
+      path: ['step'],
+      message: 'cannot be combined with log: a log scale has no constant step (use a categorical of the values you want)',
+    });
+  }
+  if (step !== undefined && low < high && !log) {
+    const k = (high - low) / step;
+    if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, Math.abs(k))) {
+      out.push({
+        path: ['step'],
+        message: `must divide high - low exactly (${high} - ${low} = ${high - low} is not a multiple of ${step})`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Back to the wire form: `{ name: spec }` in the space's order. */
+export function spaceToJson(space: Space): Record<string, ParamSpec> {
+  const out: Record<string, ParamSpec> = {};
+  for (const { name, ...spec } of space) out[name] = spec as ParamSpec;
+  return out;
+}

@@ -1,0 +1,221 @@
+/**
+ * The one transform between params and the unit cube, shared by every strategy.
+ *
+ * Numeric params map to [0, 1] through their internal scale: log-scaled params through ln, and discrete
+ * params (ints, stepped floats) over bounds widened by half a step, so every admissible value owns an
+ * equal slice of [0, 1] and rounding back is unbiased. Categoricals are indices (TPE's own kernel) or
+ * one-hot blocks (GP / CMA-ES).
+ */
+import type { ParamDef, ParamValue, Params, Space } from '../domain/types';
+import type { Rng } from '../random';
+
+export interface NumericDim {
+  kind: 'numeric';
+  name: string;
+  def: ParamDef & { type: 'float' | 'int' };
+  isInt: boolean;
+  log: boolean;
+  /** Step between admissible values (ints default to 1); undefined for continuous floats. */
+  step?: number;
+  /** Internal bounds (after ln for log, widened by step/2 for discrete) that map to 0 and 1. */
+  lo: number;
+  hi: number;
+  /** Number of admissible values for discrete dims; Infinity for continuous ones. */
+  count: number;
+}
+
+export interface CategoricalDim {
+  kind: 'categorical';
+  name: string;
+  def: ParamDef & { type: 'categorical' };
+  choices: readonly ParamValue[];
+  count: number;
+}
+
+export type Dim = NumericDim | CategoricalDim;
+
+const dimCache = new WeakMap<Space, Dim[]>();
+
+export function dimsOf(space: Space): Dim[] {
+  const cached = dimCache.get(space);
+  if (cached) return cached;
+  const dims = space.map(toDim);
+  dimCache.set(space, dims);
+  return dims;
+}
+
+function toDim(def: ParamDef): Dim {
+  if (def.type === 'categorical') {
+    return { kind: 'categorical', name: def.name, def, choices: def.choices, count: def.choices.length };
+  }
+  const isInt = def.type === 'int';
+  const log = def.log === true;
+  const step = def.step ?? (isInt ? 1 : undefined);
+  if (log) {
+    // Log ints: widen by half a unit so 1 and its neighbours get equal mass on the log scale.
+    const lo = isInt ? Math.log(def.low - 0.5) : Math.log(def.low);
+    const hi = isInt ? Math.log(def.high + 0.5) : Math.log(def.high);
+    return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step: isInt ? 1 : undefined, lo, hi, count: isInt ? def.high - def.low + 1 : Infinity };
+  }
+  if (step !== undefined) {
+    const count = Math.round((def.high - def.low) / step) + 1;
+    return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step, lo: def.low - step / 2, hi: def.high + step / 2, count };
+  }
+  return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, lo: def.low, hi: def.high, count: Infinity };
+}
+
+/** Internal-scale value (ln for log dims) of a param value. */
+export function toInternal(dim: NumericDim, value: number): number {
+  return dim.log ? Math.log(value) : value;
+}
+
+/** Param value → [0, 1]. */
+export function toUnit(dim: NumericDim, value: number): number {
+  return (toInternal(dim, value) - dim.lo) / (dim.hi - dim.lo);
+}
+
+/** Internal-scale value → the nearest admissible param value (snapped to step, clamped to bounds). */
+export function fromInternal(dim: NumericDim, internal: number): number {
+  const x = dim.log ? Math.exp(internal) : internal;
+  return snap(dim, x);
+}
+
+/** [0, 1] → the nearest admissible param value. Values outside [0, 1] are clamped. */
+export function fromUnit(dim: NumericDim, u: number): number {
+  const c = u < 0 ? 0 : u > 1 ? 1 : u;
+  return fromInternal(dim, dim.lo + c * (dim.hi - dim.lo));
+}
+
+/** Nearest admissible value of a raw number: clamped, rounded to step/int, float noise removed. */
+export function snap(dim: NumericDim, x: number): number {
+  const { low, high } = dim.def;
+  if (Number.isNaN(x)) return low;
+  if (dim.step !== undefined) {
+    const k = Math.min(dim.count - 1, Math.max(0, Math.round((x - low) / dim.step)));
+    const v = low + k * dim.step;
+    return dim.isInt ? Math.round(v) : cleanFloat(v, high);
+  }
+  const v = x < low ? low : x > high ? high : x;
+  return dim.isInt ? Math.round(v) : v;
+}
+
+/** Removes binary noise from stepped floats (0.1 + 2 * 0.1 → 0.3), never leaving [low, high]. */
+function cleanFloat(v: number, high: number): number {
+  const c = Number(v.toPrecision(14));
+  return c > high ? high : c;
+}
+
+/** Index of a categorical value among the choices, or -1. Numbers and booleans compare by JSON identity. */
+export function choiceIndex(dim: CategoricalDim, value: ParamValue): number {
+  return dim.choices.findIndex((c) => c === value);
+}
+
+/** All admissible values of a discrete dim, in increasing order (or the choices, in order). */
+export function dimValues(dim: Dim): ParamValue[] {
+  if (dim.kind === 'categorical') return [...dim.choices];
+  if (!Number.isFinite(dim.count)) throw new RangeError(`${dim.name} is continuous and has no finite set of values`);
+  if (dim.log) {
+    const out: number[] = [];
+    for (let v = dim.def.low; v <= dim.def.high; v++) out.push(v);
+    return out;
+  }
+  return Array.from({ length: dim.count }, (_, k) => snap(dim, dim.def.low + k * (dim.step as number)));
+}
+
+/** Number of distinct points in the space (Infinity when any param is continuous). */
+export function spaceSize(space: Space): number {
+  return dimsOf(space).reduce((n, d) => n * d.count, 1);
+}
+
+/** Width of the one-hot encoding: 1 per numeric param, one per choice per categorical. */
+export function encodedWidth(space: Space): number {
+  return dimsOf(space).reduce((n, d) => n + (d.kind === 'numeric' ? 1 : d.count), 0);
+}
+
+/** Params → a point in the unit cube (one-hot for categoricals), for GP / CMA-ES style models. */
+export function encodeUnit(space: Space, params: Params): number[] {
+  const out: number[] = [];
+  for (const dim of dimsOf(space)) {
+    const v = params[dim.name];
+    if (dim.kind === 'numeric') out.push(toUnit(dim, v as number));
+    else {
+      const idx = choiceIndex(dim, v);
+      for (let i = 0; i < dim.count; i++) out.push(i === idx ? 1 : 0);
+    }
+  }
+  return out;
+}
+
+/** A unit-cube point → params: numerics snapped, each categorical block decoded by its argmax. */
+export function decodeUnit(space: Space, vec: readonly number[]): Params {
+  const params: Params = {};
+  let i = 0;
+  for (const dim of dimsOf(space)) {
+    if (dim.kind === 'numeric') params[dim.name] = fromUnit(dim, vec[i++]);
+    else {
+      let best = 0;
+      for (let j = 1; j < dim.count; j++) if (vec[i + j] > vec[i + best]) best = j;
+      params[dim.name] = dim.choices[best];
+      i += dim.count;
+    }
+  }
+  return params;
+}
+
+/** Uniform draw over the space (on the internal scale: log params are log-uniform). */
+export function sampleUniform(space: Space, rng: Rng): Params {
+  const params: Params = {};
+  for (const dim of dimsOf(space)) {
+    params[dim.name] = dim.kind === 'numeric' ? fromUnit(dim, rng.next()) : dim.choices[rng.int(dim.count)];
+  }
+  return params;
+}
+
+/** Canonical key of a point, to find exact duplicates. */
+export function paramsKey(space: Space, params: Params): string {
+  return JSON.stringify(space.map((d) => params[d.name]));
+}
+
+/** Params in the space's order (DynamoDB maps do not keep key order). */
+export function orderParams(space: Space, params: Params): Params {
+  const out: Params = {};
+  for (const d of space) if (d.name in params) out[d.name] = params[d.name];
+  return out;
+}
+
+/**
+ * Why `params` is not a point of the space, one message per field (empty when it is). Used to validate
+ * enqueued and warm-start params: they must be exactly what a strategy could have proposed.
+ */
+export function paramsProblems(space: Space, params: unknown, prefix = 'params'): { path: string; message: string }[] {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    return [{ path: prefix, message: 'must be an object of { paramName: value }' }];
+  }
+  const out: { path: string; message: string }[] = [];
+  const obj = params as Record<string, unknown>;
+  const known = new Set(space.map((d) => d.name));
+  for (const k of Object.keys(obj)) if (!known.has(k)) out.push({ path: `${prefix}.${k}`, message: 'is not a parameter of this study' });
+  for (const dim of dimsOf(space)) {
+    const path = `${prefix}.${dim.name}`;
+    const v = obj[dim.name];
+    if (v === undefined) {
+      out.push({ path, message: 'is missing' });
+      continue;
+    }
+    if (dim.kind === 'categorical') {
+      if (choiceIndex(dim, v as ParamValue) < 0) out.push({ path, message: `must be one of ${JSON.stringify(dim.choices)}` });
+      continue;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      out.push({ path, message: 'must be a finite number' });
+      continue;
+    }
+    const { low, high } = dim.def;
+    if (v < low || v > high) out.push({ path, message: `must be within [${low}, ${high}]` });
+    else if (dim.isInt && !Number.isInteger(v)) out.push({ path, message: 'must be an integer' });
+    else if (dim.step !== undefined && Math.abs(snap(dim, v) - v) > 1e-9 * Math.max(1, Math.abs(v))) {
+      out.push({ path, message: `must be on the grid low + k * step (step ${dim.step})` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * The single-table layout, shared by the DynamoDB adapter, the CDK stack and local mode so the three
+ * can never disagree.
+ *
+ *   item        pk              sk                           lsi1                       other keys
+ *   study       STUDY#<id>      #STUDY                       -                          gsi1pk=STUDIES, gsi1sk=<createdAt>#<id>
+ *   run         STUDY#<id>      RUN#<number:10>              RUNID#<runId>
+ *   metric      STUDY#<id>      METRIC#<number:10>#<step:16> STEP#<step:16>#<number:10>
+ *   ask claim   STUDY#<id>      REQ#<idempotency key>        -                          expiresAt (TTL)
+ *   queued      STUDY#<id>      QUEUE#<seq:10>               -
+ *
+ * Everything of a study shares one partition key, so a study's history is one Query and deleting it is
+ * a paginated Query + BatchWrite. Run numbers sort by sk; the LSI finds a run by id and lists every
+ * run's value at one step (what pruners compare) with strongly consistent reads. Writes are single-item
+ * and conditional (dynalite, the local engine, has no transactions).
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  lsi1: { indexName: 'lsi1', sortKey: 'lsi1' },
+  gsi1: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export const STUDY_SK = '#STUDY';
+export const STUDIES_GSI_PK = 'STUDIES';
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+export const keys = {
+  studyPk: (studyId: string) => `STUDY#${studyId}`,
+  runSk: (number: number) => `RUN#${pad(number, 10)}`,
+  runIdLsi: (runId: string) => `RUNID#${runId}`,
+  metricSk: (number: number, step: number) => `METRIC#${pad(number, 10)}#${pad(step, 16)}`,
+  metricPrefix: (number: number) => `METRIC#${pad(number, 10)}#`,
+  stepLsi: (step: number, number: number) => `STEP#${pad(step, 16)}#${pad(number, 10)}`,
+  stepLsiPrefix: (step: number) => `STEP#${pad(step, 16)}#`,
+  requestSk: (key: string) => `REQ#${key}`,
+  queueSk: (seq: number) => `QUEUE#${pad(seq, 10)}`,
+  studiesGsiSk: (createdAt: string, studyId: string) => `${createdAt}#${studyId}`,
+};
+
+/** The environment variables every function reads (set by the stack, by local mode, by tests). */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  topicArn: 'TOPIC_ARN',
+} as const;

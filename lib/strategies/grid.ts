@@ -1,0 +1,105 @@
+/**
+ * Grid search: every point of the grid is handed out exactly once, in a seeded order (so stopping early
+ * still covers the space evenly), then the study is exhausted (409 StudyExhausted).
+ *
+ * Exactly-once holds under concurrency because the ask use case only commits a proposal under the run
+ * number it was computed for: a racing asker that loses the number re-proposes from the newer history.
+ */
+import { z } from 'zod';
+import type { ParamValue, Params } from '../domain/types';
+import { ConflictError, ValidationError } from '../errors';
+import { dimValues, dimsOf, paramsKey, type Dim } from '../space/transform';
+import { createRng } from '../random';
+import { parseWith } from './options';
+import type { Strategy } from './strategy';
+
+export const MAX_GRID_POINTS = 10_000_000;
+
+export interface GridOptions {
+  /** Points per continuous float param (evenly spaced on its scale, bounds included). */
+  gridPoints?: number | Record<string, number>;
+}
+
+const optionsSchema = z.strictObject({
+  gridPoints: z
+    .union([
+      z.number().int('must be an integer').min(2, 'must be at least 2').max(10_000),
+      z.record(z.string(), z.number().int('must be an integer').min(2, 'must be at least 2').max(10_000)),
+    ])
+    .optional(),
+});
+
+function axisValues(dim: Dim, gridPoints: GridOptions['gridPoints']): ParamValue[] {
+  if (Number.isFinite(dim.count)) return dimValues(dim);
+  const n = typeof gridPoints === 'number' ? gridPoints : gridPoints?.[dim.name];
+  if (n === undefined || dim.kind !== 'numeric') return [];
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t = k / (n - 1);
+    const low = dim.log ? Math.log(dim.def.low) : dim.def.low;
+    const high = dim.log ? Math.log(dim.def.high) : dim.def.high;
+    const x = low + t * (high - low);
+    out.push(k === n - 1 ? dim.def.high : k === 0 ? dim.def.low : dim.log ? Math.exp(x) : x);
+  }
+  return out;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+export const gridStrategy: Strategy<GridOptions> = {
+  name: 'grid',
+  parseOptions(raw, space) {
+    const options = parseWith(optionsSchema, raw, 'strategy');
+    const issues: { path: string; message: string }[] = [];
+    let total = 1;
+    for (const dim of dimsOf(space)) {
+      const values = axisValues(dim, options.gridPoints);
+      if (values.length === 0) {
+        issues.push({
+          path: `space.${dim.name}`,
+          message: 'a grid needs a finite set of values: give this float a step, or set strategy.gridPoints',
+        });
+      }
+      total *= Math.max(1, values.length);
+    }
+    if (typeof options.gridPoints === 'object') {
+      for (const name of Object.keys(options.gridPoints)) {
+        if (!space.some((d) => d.name === name)) issues.push({ path: `strategy.gridPoints.${name}`, message: 'is not a parameter of this study' });
+      }
+    }
+    if (issues.length) throw new ValidationError(issues);
+    if (total > MAX_GRID_POINTS) {
+      throw new ValidationError(`the grid has ${total} points, more than the ${MAX_GRID_POINTS} a grid study allows`, 'strategy');
+    }
+    return options;
+  },
+  propose({ space, history, seed, options }) {
+    const axes = dimsOf(space).map((d) => axisValues(d, options.gridPoints));
+    const total = axes.reduce((n, a) => n * a.length, 1);
+    const pointAt = (index: number): Params => {
+      const params: Params = {};
+      let rest = index;
+      for (let i = axes.length - 1; i >= 0; i--) {
+        params[space[i].name] = axes[i][rest % axes[i].length];
+        rest = Math.floor(rest / axes[i].length);
+      }
+      return Object.fromEntries(space.map((d) => [d.name, params[d.name]]));
+    };
+    const used = new Set(history.map((t) => paramsKey(space, t.params)));
+    if (used.size >= total) throw new ConflictError('StudyExhausted', `all ${total} grid points have been handed out`);
+    // A seeded affine permutation of the indices: i -> (a*i + b) mod total, with a coprime to total.
+    // One order per study: drawn from the study seed, not the per-run rng.
+    const rng = createRng(seed);
+    let a = 1 + rng.int(Math.max(1, total - 1));
+    while (gcd(a, total) !== 1) a = (a % total) + 1;
+    const b = rng.int(total);
+    for (let k = 0; k < total; k++) {
+      const candidate = pointAt((a * k + b) % total);
+      if (!used.has(paramsKey(space, candidate))) return candidate;
+    }
+    throw new ConflictError('StudyExhausted', `all ${total} grid points have been handed out`);
+  },
+};

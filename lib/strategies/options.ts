@@ -1,0 +1,14 @@
+/** Shared helper: validate strategy/pruner options with zod and report paths under a prefix. */
+import type { z } from 'zod';
+import { ValidationError } from '../errors';
+
+export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, prefix: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  throw new ValidationError(
+    r.error.issues.map((i) => ({
+      path: [prefix, ...i.path.map(String)].join('.'),
+      message: i.code === 'unrecognized_keys' ? `unknown option(s): ${(i as { keys: string[] }).keys.join(', ')}` : i.message,
+    })),
+  );
+}
