@@ -27,6 +27,11 @@ export const routes: readonly RouteDef[] = [
   { method: 'GET', path: '/studies/{studyId}/runs', handler: 'list-runs', table: 'read', publishes: false },
   { method: 'POST', path: '/studies/{studyId}/runs/{runId}/metrics', handler: 'report-metric', table: 'readWrite', publishes: true },
   { method: 'POST', path: '/studies/{studyId}/runs/{runId}/complete', handler: 'complete-run', table: 'readWrite', publishes: true },
+  { method: 'POST', path: '/studies/{studyId}/runs/{runId}/heartbeat', handler: 'heartbeat', table: 'readWrite', publishes: false },
+  { method: 'POST', path: '/studies/{studyId}/runs/enqueue', handler: 'enqueue', table: 'readWrite', publishes: false },
+  { method: 'POST', path: '/studies/{studyId}/stop', handler: 'stop-study', table: 'readWrite', publishes: true },
+  // Export times out silent runs like any read of a study.
+  { method: 'GET', path: '/studies/{studyId}/export', handler: 'export-study', table: 'readWrite', publishes: true },
 ];
 
 /** Functions that are not routes: run on a schedule by the stack, by a timer in local mode. */

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'PrunerNotAvailable'
   | 'TooManyConflicts'
   | 'StrategyFailed'
+  | 'UnsupportedMediaType'
+  | 'ServiceUnavailable'
   | 'InternalError';
 
 export interface TunerErrorOptions {

@@ -71,6 +71,8 @@ export interface Run {
   requestId?: string;
   /** Run number this run retries (same params), when it is a retry. */
   retryOf?: number;
+  /** Sequence number of the enqueued params entry this run consumed. */
+  queueSeq?: number;
   /** Where the params came from. */
   source?: 'strategy' | 'enqueued' | 'retry' | 'warm_start';
   createdAt: string;

@@ -4,13 +4,16 @@
  *
  *   item        pk              sk                           lsi1                       other keys
  *   study       STUDY#<id>      #STUDY                       -                          gsi1pk=STUDIES, gsi1sk=<createdAt>#<id>
- *   run         STUDY#<id>      RUN#<number:10>              RUNID#<runId>
+ *   run         STUDY#<id>      RUN#<number:10>              RUNID#<runId>              while running: gsi1pk=RUNNING,
+ *                                                                                          gsi1sk=<deadline:15>#<id>#<number>
  *   metric      STUDY#<id>      METRIC#<number:10>#<step:16> STEP#<step:16>#<number:10>
  *   ask claim   STUDY#<id>      REQ#<idempotency key>        -                          expiresAt (TTL)
  *   queued      STUDY#<id>      QUEUE#<seq:10>               -
  *
  * Everything of a study shares one partition key, so a study's history is one Query and deleting it is
- * a paginated Query + BatchWrite. Run numbers sort by sk; the LSI finds a run by id and lists every
+ * a paginated Query + BatchWrite. Running runs also sit in the GSI under RUNNING sorted by deadline (a
+ * sparse index: the keys are removed when a run leaves `running`), so the timeout sweeper reads only
+ * the overdue ones instead of scanning every study. Run numbers sort by sk; the LSI finds a run by id and lists every
  * run's value at one step (what pruners compare) with strongly consistent reads. Writes are single-item
  * and conditional (dynalite, the local engine, has no transactions).
  */
@@ -24,6 +27,7 @@ export const TABLE_KEYS = {
 
 export const STUDY_SK = '#STUDY';
 export const STUDIES_GSI_PK = 'STUDIES';
+export const RUNNING_GSI_PK = 'RUNNING';
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
@@ -38,6 +42,8 @@ export const keys = {
   requestSk: (key: string) => `REQ#${key}`,
   queueSk: (seq: number) => `QUEUE#${pad(seq, 10)}`,
   studiesGsiSk: (createdAt: string, studyId: string) => `${createdAt}#${studyId}`,
+  runningGsiSk: (deadline: number, studyId: string, number: number) => `${pad(deadline, 15)}#${studyId}#${number}`,
+  runningGsiUpTo: (deadline: number) => `${pad(deadline, 15)}#~`,
 };
 
 /** The environment variables every function reads (set by the stack, by local mode, by tests). */

@@ -1,0 +1,5 @@
+import { httpHandler } from '../lib/http/handler';
+import { exportStudy } from '../lib/tuner/studies';
+
+/** GET /studies/{studyId}/export → the study and all its runs (feed it to POST /studies as warmStartFrom) */
+export const handler = httpHandler({}, ({ path, deps }) => exportStudy(deps, path.studyId));

@@ -1,0 +1,118 @@
+/**
+ * The shared shape of every route handler: parse and validate (body, query, path) → call the use case
+ * → respond, with errors mapped in one place. A handler stays a plain async (event) function.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { z } from 'zod';
+import { NotFoundError, TunerError, ValidationError } from '../errors';
+import type { TunerDeps } from '../tuner/deps';
+import { getDeps, getLogger } from '../wiring';
+import { errorResponse, json, toTunerError, validationFrom } from './errors';
+
+/** Bodies above this are refused with 413 before parsing (API Gateway itself allows 10 MB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface HandlerContext<B, Q> {
+  body: B;
+  query: Q;
+  path: Record<string, string>;
+  headers: Record<string, string>;
+  deps: TunerDeps;
+  event: APIGatewayProxyEvent;
+}
+
+export interface HandlerSpec<BS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
+  body?: BS;
+  query?: QS;
+  /** Status of a successful answer (default 200; 204 sends no body). */
+  status?: number;
+}
+
+type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export function httpHandler<BS extends z.ZodType | undefined = undefined, QS extends z.ZodType | undefined = undefined>(
+  spec: HandlerSpec<BS, QS>,
+  fn: (ctx: HandlerContext<Out<BS>, Out<QS>>) => Promise<unknown>,
+): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  return async (event) => {
+    const requestId = event.requestContext?.requestId;
+    try {
+      const headers = lowerHeaders(event.headers);
+      const path = checkPath(event.pathParameters ?? {});
+      const body = spec.body ? parseBody(event, headers, spec.body) : undefined;
+      const query = spec.query ? parseQuery(event, spec.query) : undefined;
+      const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event });
+      const status = spec.status ?? 200;
+      return status === 204 ? { statusCode: 204, headers: {}, body: '' } : json(status, result);
+    } catch (err) {
+      const e = toTunerError(err);
+      if (e.status >= 500) getLogger().error('request failed', { error: err as Error, path: event.path, method: event.httpMethod, requestId });
+      return errorResponse(e, requestId);
+    }
+  };
+}
+
+function lowerHeaders(h: APIGatewayProxyEvent['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** Ids are ours (uuids): anything else cannot exist, but a malformed one is the caller's mistake. */
+function checkPath(params: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue;
+    const decoded = safeDecode(v);
+    if (!ID_RE.test(decoded)) throw new ValidationError(`must be 1-64 characters of letters, digits, - and _`, k);
+    out[k] = decoded;
+  }
+  return out;
+}
+
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, headers: Record<string, string>, schema: S): z.infer<S> {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new TunerError('PayloadTooLarge', 413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  const type = headers['content-type'];
+  if (text.trim() !== '' && type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new TunerError('UnsupportedMediaType', 415, `content-type must be application/json, got ${type}`);
+  }
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new TunerError('InvalidJson', 400, `the body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('the body must be a JSON object', 'body');
+  }
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationFrom(r.error);
+  return r.data;
+}
+
+function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [k, v] of Object.entries(multi)) {
+    if (v && v.length > 1) throw new ValidationError('must be given once', k);
+  }
+  const r = schema.safeParse(event.queryStringParameters ?? {});
+  if (!r.success) throw validationFrom(r.error);
+  return r.data;
+}
+
+export { NotFoundError };

@@ -1,0 +1,77 @@
+/**
+ * The HTTP contract as zod schemas: every request body is parsed here, unknown fields rejected, and
+ * non-finite numbers refused (a diverged training run is reported as `status: "failed"`).
+ */
+import { z } from 'zod';
+import { spaceSchema } from '../space/spec';
+import { MAX_METRIC_TIMEOUT_SECONDS, MAX_RETRY_FAILED, MAX_RUNS_LIMIT, MAX_ENQUEUE_PER_CALL, MAX_WARM_START_RUNS } from '../tuner/defaults';
+
+const finite = z.number({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a finite number') });
+const workerId = z.string().min(1).max(128);
+const requestId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -');
+
+/** `{ name, seed?, ...options }`: options are validated by the named strategy itself. */
+const strategyConfig = z.looseObject({
+  name: z.string({ error: 'must be a strategy name' }).max(64),
+  seed: z.number().int('must be an integer').min(0, 'must be >= 0').max(2 ** 53 - 1).optional(),
+});
+const prunerConfig = z.looseObject({ name: z.string({ error: 'must be a pruner name' }).max(64) });
+
+const priorRun = z.strictObject({
+  params: z.record(z.string(), z.union([z.string(), finite, z.boolean()])),
+  value: finite.optional(),
+  state: z.enum(['running', 'completed', 'failed', 'pruned', 'timed_out']).optional(),
+});
+
+export const createStudyBody = z.strictObject({
+  name: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+  direction: z.enum(['minimize', 'maximize'], { error: 'must be "minimize" or "maximize"' }).optional(),
+  space: spaceSchema,
+  strategy: strategyConfig.optional(),
+  pruner: prunerConfig.optional(),
+  maxRuns: z.number().int('must be an integer').min(1, 'must be >= 1').max(MAX_RUNS_LIMIT, `must be <= ${MAX_RUNS_LIMIT}`).optional(),
+  metricTimeoutSeconds: finite.min(1, 'must be >= 1').max(MAX_METRIC_TIMEOUT_SECONDS, `must be <= ${MAX_METRIC_TIMEOUT_SECONDS} (7 days)`).optional(),
+  retryFailed: z.number().int('must be an integer').min(0, 'must be >= 0').max(MAX_RETRY_FAILED, `must be <= ${MAX_RETRY_FAILED}`).optional(),
+  /** Learn from earlier runs: another study of this service, or the `runs` of an export document. */
+  warmStartFrom: z
+    .union([z.strictObject({ studyId: z.string().min(1).max(64) }), z.looseObject({ runs: z.array(priorRun).max(MAX_WARM_START_RUNS) })], {
+      error: 'must be { studyId } or an export document with runs',
+    })
+    .optional(),
+});
+export type CreateStudyInput = z.infer<typeof createStudyBody>;
+
+export const askBody = z.strictObject({ workerId: workerId.optional(), requestId: requestId.optional() });
+export const idempotencyKey = requestId;
+
+export const metricBody = z.strictObject({
+  value: finite,
+  step: z.number({ error: 'is required and must be an integer >= 0' }).int('must be an integer').min(0, 'must be >= 0').max(1e15, 'must be <= 1e15'),
+});
+
+export const heartbeatBody = z.strictObject({ workerId: workerId.optional() });
+
+export const completeBody = z.union(
+  [
+    z.strictObject({ value: finite, status: z.literal('completed').optional() }),
+    z.strictObject({ status: z.literal('failed'), reason: z.string().max(1000, 'at most 1000 characters').optional() }),
+  ],
+  { error: 'must be { value } (a finite number) or { status: "failed", reason? }' },
+);
+export type CompleteInput = z.infer<typeof completeBody>;
+
+const paramsObject = z.record(z.string(), z.unknown(), { error: 'must be an object of { paramName: value }' });
+/** One params object, or a list of them; each is checked against the study's space by the use case. */
+export const enqueueBody = z.strictObject({
+  params: z.union([
+    paramsObject,
+    z.array(paramsObject).min(1, 'needs at least one entry').max(MAX_ENQUEUE_PER_CALL, `at most ${MAX_ENQUEUE_PER_CALL} entries per call`),
+  ], { error: 'must be a params object or a list of them' }),
+});
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').optional(),
+  cursor: z.string().max(4096).optional(),
+});
+
+export const emptyBody = z.strictObject({});

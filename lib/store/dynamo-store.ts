@@ -1,0 +1,539 @@
+/**
+ * The StudyStore port on DynamoDB (lib-dynamodb document client): nothing but SDK calls and mapping.
+ * Layout in table.ts. Reads that decide anything are strongly consistent.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { v4 as uuidv4 } from 'uuid';
+import type { BestRun, Direction, Params, Run, RunState, StudyState } from '../domain/types';
+import { ConflictError } from '../errors';
+import { decodeCursor, encodeCursor } from './cursor';
+import type {
+  ClaimResult,
+  Page,
+  PriorObservation,
+  QueuedParams,
+  StepValue,
+  StoredStudy,
+  StudyStore,
+  TransitionResult,
+} from './store';
+import { keys, RUNNING_GSI_PK, STUDIES_GSI_PK, STUDY_SK, TABLE_KEYS } from './table';
+
+const KEY_ATTRS = new Set(['pk', 'sk', 'lsi1', 'gsi1pk', 'gsi1sk', TABLE_KEYS.ttlAttribute]);
+/** Claims of idempotency keys live a day (TTL in AWS; dynalite keeps them). */
+const REQUEST_TTL_SECONDS = 24 * 3600;
+
+function strip<T>(item: Record<string, unknown>): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) out[k] = v;
+  return out as T;
+}
+
+/** Keys that put a running run in the sweeper's index (sparse: only while running). */
+function runningKeys(run: Run): Record<string, string> {
+  if (run.state !== 'running' || run.deadline === undefined) return {};
+  return { gsi1pk: RUNNING_GSI_PK, gsi1sk: keys.runningGsiSk(run.deadline, run.studyId, run.number) };
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+export interface DynamoStoreOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+export class DynamoStudyStore implements StudyStore {
+  private readonly db: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(options: DynamoStoreOptions) {
+    this.db = options.client;
+    this.table = options.tableName;
+  }
+
+  // ---- studies ---------------------------------------------------------------------------------
+
+  async createStudy(study: StoredStudy): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: keys.studyPk(study.studyId),
+            sk: STUDY_SK,
+            gsi1pk: STUDIES_GSI_PK,
+            gsi1sk: keys.studiesGsiSk(study.createdAt, study.studyId),
+            ...study,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError('StudyAlreadyExists', `a study with id ${study.studyId} already exists`);
+      throw err;
+    }
+  }
+
+  async getStudy(studyId: string): Promise<StoredStudy | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: STUDY_SK }, ConsistentRead: true }),
+    );
+    return r.Item ? strip<StoredStudy>(r.Item) : undefined;
+  }
+
+  async listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>> {
+    const { indexName, partitionKey, sortKey } = TABLE_KEYS.gsi1;
+    const start = decodeCursor(cursor, ['pk', 'sk', partitionKey, sortKey], (k) => k[partitionKey] === STUDIES_GSI_PK && k.sk === STUDY_SK);
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: indexName,
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': partitionKey },
+        ExpressionAttributeValues: { ':p': STUDIES_GSI_PK },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    return { items: (r.Items ?? []).map((i) => strip<StoredStudy>(i)), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  }
+
+  async setStudyState(studyId: string, state: StudyState, now: string): Promise<StoredStudy | undefined> {
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.studyPk(studyId), sk: STUDY_SK },
+          UpdateExpression: 'SET #s = :s, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#s': 'state' },
+          ExpressionAttributeValues: { ':s': state, ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip<StoredStudy>(r.Attributes ?? {});
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async deleteStudy(studyId: string): Promise<boolean> {
+    const pk = keys.studyPk(studyId);
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk, sk: STUDY_SK }, ConditionExpression: 'attribute_exists(pk)' }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // Already gone: still sweep what a crashed earlier delete may have left under it.
+      await this.deletePartition(pk);
+      return false;
+    }
+    await this.deletePartition(pk);
+    return true;
+  }
+
+  private async deletePartition(pk: string): Promise<number> {
+    let deleted = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      const items = page.Items ?? [];
+      for (let i = 0; i < items.length; i += 25) {
+        await this.batchWrite(items.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+      }
+      deleted += items.length;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return deleted;
+  }
+
+  /** BatchWrite with the unprocessed items retried (with backoff) until none are left. */
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      if (attempt > 10) throw new Error(`BatchWrite left ${pending.length} items unprocessed after ${attempt} attempts`);
+      const r = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+      pending = (r.UnprocessedItems?.[this.table] ?? []) as Record<string, unknown>[];
+    }
+  }
+
+  /** All pages of a query. */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start }));
+      out.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  // ---- runs ------------------------------------------------------------------------------------
+
+  async loadRuns(studyId: string, afterNumber = -1): Promise<Run[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':from': keys.runSk(afterNumber + 1), ':to': keys.runSk(9_999_999_999) },
+      ConsistentRead: true,
+    });
+    return items.map((i) => strip<Run>(i));
+  }
+
+  async listRuns(studyId: string, limit: number, cursor?: string): Promise<Page<Run>> {
+    const pk = keys.studyPk(studyId);
+    const start = decodeCursor(cursor, ['pk', 'sk'], (k) => k.pk === pk && k.sk.startsWith('RUN#'));
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': pk, ':run': 'RUN#' },
+        Limit: limit,
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    return { items: (r.Items ?? []).map((i) => strip<Run>(i)), nextCursor: encodeCursor(r.LastEvaluatedKey) };
+  }
+
+  async insertRun(run: Run): Promise<'inserted' | 'taken'> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: keys.studyPk(run.studyId), sk: keys.runSk(run.number), lsi1: keys.runIdLsi(run.runId), ...runningKeys(run), ...run },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'inserted';
+    } catch (err) {
+      if (isConditionFailure(err)) return 'taken';
+      throw err;
+    }
+  }
+
+  async listOverdueRuns(nowMs: number, limit: number): Promise<{ studyId: string; number: number }[]> {
+    const { indexName, partitionKey, sortKey } = TABLE_KEYS.gsi1;
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: indexName,
+        KeyConditionExpression: '#p = :p AND #s < :upTo',
+        ExpressionAttributeNames: { '#p': partitionKey, '#s': sortKey, '#n': 'number' },
+        ExpressionAttributeValues: { ':p': RUNNING_GSI_PK, ':upTo': keys.runningGsiUpTo(nowMs - 1) },
+        ProjectionExpression: 'studyId, #n',
+        Limit: limit,
+      }),
+    );
+    return (r.Items ?? []).map((i) => ({ studyId: i.studyId as string, number: i.number as number }));
+  }
+
+  async getRun(studyId: string, runId: string): Promise<Run | undefined> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: TABLE_KEYS.lsi1.indexName,
+        KeyConditionExpression: 'pk = :pk AND lsi1 = :id',
+        ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':id': keys.runIdLsi(runId) },
+        ConsistentRead: true,
+      }),
+    );
+    const item = r.Items?.[0];
+    return item ? strip<Run>(item) : undefined;
+  }
+
+  async getRunByNumber(studyId: string, number: number): Promise<Run | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: keys.runSk(number) }, ConsistentRead: true }),
+    );
+    return r.Item ? strip<Run>(r.Item) : undefined;
+  }
+
+  async deleteRun(studyId: string, number: number): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: keys.runSk(number) } }));
+  }
+
+  async transitionRun(
+    studyId: string,
+    number: number,
+    from: readonly RunState[],
+    set: Partial<Run>,
+    opts: { deadlineBefore?: number } = {},
+  ): Promise<TransitionResult> {
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    Object.entries(set).forEach(([k, v], i) => {
+      if (v === undefined) return;
+      names[`#f${i}`] = k;
+      values[`:f${i}`] = v;
+      sets.push(`#f${i} = :f${i}`);
+    });
+    const removes: string[] = [];
+    if (set.state !== undefined && set.state !== 'running') {
+      removes.push('gsi1pk', 'gsi1sk');
+    } else if (set.deadline !== undefined) {
+      // Still running with a new deadline: move it in the sweeper's index.
+      names['#g'] = TABLE_KEYS.gsi1.sortKey;
+      values[':g'] = keys.runningGsiSk(set.deadline, studyId, number);
+      sets.push('#g = :g');
+    }
+    const states = from.map((s, i) => {
+      values[`:s${i}`] = s;
+      return `:s${i}`;
+    });
+    let condition = `attribute_exists(pk) AND #state IN (${states.join(', ')})`;
+    if (opts.deadlineBefore !== undefined) {
+      names['#deadline'] = 'deadline';
+      values[':db'] = opts.deadlineBefore;
+      condition += ' AND #deadline < :db';
+    }
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: keys.studyPk(studyId), sk: keys.runSk(number) },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { ok: true, run: strip<Run>(r.Attributes ?? {}) };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return { ok: false, run: await this.getRunByNumber(studyId, number) };
+    }
+  }
+
+  async recordFinished(
+    studyId: string,
+    candidate: BestRun | undefined,
+    direction: Direction,
+    now: string,
+  ): Promise<{ improved: boolean; previous?: BestRun }> {
+    const Key = { pk: keys.studyPk(studyId), sk: STUDY_SK };
+    if (candidate) {
+      try {
+        const r = await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key,
+            UpdateExpression: 'SET best = :b, updatedAt = :now ADD finishedRuns :one',
+            ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(best) OR best.#v ${direction === 'maximize' ? '<' : '>'} :v)`,
+            ExpressionAttributeNames: { '#v': 'value' },
+            ExpressionAttributeValues: { ':b': candidate, ':v': candidate.value, ':now': now, ':one': 1 },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        );
+        return { improved: true, previous: r.Attributes?.best as BestRun | undefined };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: 'ADD finishedRuns :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    return { improved: false };
+  }
+
+  // ---- idempotent asks -------------------------------------------------------------------------
+
+  async claimRequest(studyId: string, key: string, fingerprint: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+    const Key = { pk: keys.studyPk(studyId), sk: keys.requestSk(key) };
+    const token = uuidv4();
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...Key,
+            state: 'pending',
+            token,
+            fingerprint,
+            leaseUntil: nowMs + leaseMs,
+            [TABLE_KEYS.ttlAttribute]: Math.floor(nowMs / 1000) + REQUEST_TTL_SECONDS,
+          },
+          // A pending claim whose lease ran out belongs to an ask that crashed: take it over.
+          ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#s': 'state' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':now': nowMs },
+        }),
+      );
+      return { kind: 'claimed', token };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    if (r.Item?.state === 'done') return { kind: 'done', runNumber: r.Item.runNumber as number, fingerprint: r.Item.fingerprint as string };
+    return { kind: 'busy' };
+  }
+
+  async finishRequest(studyId: string, key: string, token: string, runNumber: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: keys.studyPk(studyId), sk: keys.requestSk(key) },
+        UpdateExpression: 'SET #s = :done, runNumber = :n',
+        ConditionExpression: '#token = :t',
+        ExpressionAttributeNames: { '#s': 'state', '#token': 'token' },
+        ExpressionAttributeValues: { ':done': 'done', ':n': runNumber, ':t': token },
+      }),
+    );
+  }
+
+  async releaseRequest(studyId: string, key: string, token: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: keys.studyPk(studyId), sk: keys.requestSk(key) },
+          ConditionExpression: '#token = :t',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':t': token },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  // ---- metrics ---------------------------------------------------------------------------------
+
+  async putMetric(
+    studyId: string,
+    number: number,
+    step: number,
+    value: number,
+    now: string,
+  ): Promise<{ kind: 'stored' | 'same' } | { kind: 'conflict'; stored: number }> {
+    const pk = keys.studyPk(studyId);
+    const sk = keys.metricSk(number, step);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk, sk, lsi1: keys.stepLsi(step, number), number, step, value, createdAt: now },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { kind: 'stored' };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
+    const stored = r.Item?.value as number;
+    return stored === value ? { kind: 'same' } : { kind: 'conflict', stored };
+  }
+
+  async getCurve(studyId: string, number: number): Promise<Map<number, number>> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':p': keys.metricPrefix(number) },
+      ProjectionExpression: 'step, #v',
+      ExpressionAttributeNames: { '#v': 'value' },
+      ConsistentRead: true,
+    });
+    return new Map(items.map((i) => [i.step as number, i.value as number]));
+  }
+
+  async valuesAtSteps(studyId: string, steps: readonly number[]): Promise<Map<number, StepValue[]>> {
+    const pk = keys.studyPk(studyId);
+    const entries = await Promise.all(
+      [...new Set(steps)].map(async (step) => {
+        const items = await this.queryAll({
+          IndexName: TABLE_KEYS.lsi1.indexName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(lsi1, :p)',
+          ExpressionAttributeValues: { ':pk': pk, ':p': keys.stepLsiPrefix(step) },
+          ProjectionExpression: '#n, #v',
+          ExpressionAttributeNames: { '#n': 'number', '#v': 'value' },
+          ConsistentRead: true,
+        });
+        return [step, items.map((i) => ({ number: i.number as number, value: i.value as number }))] as const;
+      }),
+    );
+    return new Map(entries);
+  }
+
+  // ---- queue and priors ------------------------------------------------------------------------
+
+  async enqueue(studyId: string, params: readonly Params[], now: string): Promise<number[]> {
+    const pk = keys.studyPk(studyId);
+    const r = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk, sk: STUDY_SK },
+        UpdateExpression: 'ADD queueSeq :n SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':n': params.length, ':now': now },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const last = r.Attributes?.queueSeq as number;
+    const seqs = params.map((_, i) => last - params.length + 1 + i);
+    // Each entry is its own item: an ask only hands out entries it can see, so a crash midway leaves
+    // the written ones usable and the rest simply absent (the caller got an error and may retry).
+    const puts = params.map((p, i) => ({ PutRequest: { Item: { pk, sk: keys.queueSk(seqs[i]), seq: seqs[i], params: p, createdAt: now } } }));
+    for (let i = 0; i < puts.length; i += 25) await this.batchWrite(puts.slice(i, i + 25));
+    return seqs;
+  }
+
+  async loadQueue(studyId: string): Promise<QueuedParams[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :q)',
+      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':q': 'QUEUE#' },
+      ConsistentRead: true,
+    });
+    return items.map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string }));
+  }
+
+  async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {
+    const pk = keys.studyPk(studyId);
+    const puts = priors.map((p, i) => ({ PutRequest: { Item: { pk, sk: `PRIOR#${String(i).padStart(6, '0')}`, ...p } } }));
+    for (let i = 0; i < puts.length; i += 25) await this.batchWrite(puts.slice(i, i + 25));
+  }
+
+  async loadPriors(studyId: string): Promise<PriorObservation[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':p': 'PRIOR#' },
+      ConsistentRead: true,
+    });
+    return items.map((i) => ({ params: i.params as Params, value: i.value as number, state: i.state as RunState }));
+  }
+}

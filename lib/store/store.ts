@@ -1,0 +1,105 @@
+/**
+ * The storage port. Every write is a single conditional item write (no transactions: dynalite lacks
+ * them), so each method is atomic on its own and the use cases order them so that a crash between two
+ * calls never leaves a half-visible state.
+ */
+import type { BestRun, Direction, Params, Run, RunState, Study, StudyState } from '../domain/types';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** A study as stored: the study plus the counters and best run kept on its item. */
+export interface StoredStudy extends Study {
+  best?: BestRun;
+  /** Runs that reached `completed` or `pruned` (pruners' startup thresholds). */
+  finishedRuns: number;
+  /** Last sequence number handed to an enqueued params entry (0 when none). */
+  queueSeq: number;
+  /** Prior observations from a warm start, held as separate items. */
+  priorCount: number;
+}
+
+export type ClaimResult =
+  | { kind: 'claimed'; token: string }
+  | { kind: 'done'; runNumber: number; fingerprint: string }
+  | { kind: 'busy' };
+
+export interface QueuedParams {
+  seq: number;
+  params: Params;
+  createdAt: string;
+}
+
+export interface PriorObservation {
+  params: Params;
+  value: number;
+  state: RunState;
+}
+
+export interface StepValue {
+  number: number;
+  value: number;
+}
+
+export type TransitionResult = { ok: true; run: Run } | { ok: false; run?: Run };
+
+export interface StudyStore {
+  /** Throws ConflictError StudyAlreadyExists when the id is taken. */
+  createStudy(study: StoredStudy): Promise<void>;
+  getStudy(studyId: string): Promise<StoredStudy | undefined>;
+  listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>>;
+  /** Sets the state; returns the updated study, or undefined when it does not exist. */
+  setStudyState(studyId: string, state: StudyState, now: string): Promise<StoredStudy | undefined>;
+  /** Deletes the study item first (so it disappears at once), then everything under it. */
+  deleteStudy(studyId: string): Promise<boolean>;
+
+  /** All runs in number order; with `afterNumber`, only the runs numbered above it (catch-up). */
+  loadRuns(studyId: string, afterNumber?: number): Promise<Run[]>;
+  listRuns(studyId: string, limit: number, cursor?: string): Promise<Page<Run>>;
+  /** Writes a new run under its number; 'taken' when another ask got that number first. */
+  insertRun(run: Run): Promise<'inserted' | 'taken'>;
+  getRun(studyId: string, runId: string): Promise<Run | undefined>;
+  getRunByNumber(studyId: string, number: number): Promise<Run | undefined>;
+  /** Running runs whose deadline is before `nowMs`, oldest deadline first (for the timeout sweeper). */
+  listOverdueRuns(nowMs: number, limit: number): Promise<{ studyId: string; number: number }[]>;
+  /** Removes a run written by an ask that then lost its study (deleted meanwhile). */
+  deleteRun(studyId: string, number: number): Promise<void>;
+  /**
+   * Moves a run to new attributes if its state is one of `from` (and, when given, its deadline is
+   * before `deadlineBefore`). On failure returns the current run (undefined when it does not exist).
+   */
+  transitionRun(
+    studyId: string,
+    number: number,
+    from: readonly RunState[],
+    set: Partial<Run>,
+    opts?: { deadlineBefore?: number },
+  ): Promise<TransitionResult>;
+
+  /**
+   * Counts a finished run and records it as best when it beats the stored best (atomic, conditional).
+   * Returns the previous best when it improved.
+   */
+  recordFinished(studyId: string, candidate: BestRun | undefined, direction: Direction, now: string): Promise<{ improved: boolean; previous?: BestRun }>;
+
+  /** Idempotent asks: claim a request key (lease), then mark it done with the run number. */
+  claimRequest(studyId: string, key: string, fingerprint: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;
+  finishRequest(studyId: string, key: string, token: string, runNumber: number): Promise<void>;
+  releaseRequest(studyId: string, key: string, token: string): Promise<void>;
+
+  /** Stores a metric once: 'stored', 'same' (identical repeat), or the conflicting stored value. */
+  putMetric(studyId: string, number: number, step: number, value: number, now: string): Promise<{ kind: 'stored' | 'same' } | { kind: 'conflict'; stored: number }>;
+  /** This run's values by step. */
+  getCurve(studyId: string, number: number): Promise<Map<number, number>>;
+  /** Every run's value at each of `steps` (strongly consistent). */
+  valuesAtSteps(studyId: string, steps: readonly number[]): Promise<Map<number, StepValue[]>>;
+
+  /** Appends params to the study's queue; returns the sequence numbers given. */
+  enqueue(studyId: string, params: readonly Params[], now: string): Promise<number[]>;
+  loadQueue(studyId: string): Promise<QueuedParams[]>;
+
+  putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void>;
+  loadPriors(studyId: string): Promise<PriorObservation[]>;
+}

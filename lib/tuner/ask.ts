@@ -1,0 +1,173 @@
+/**
+ * Ask: the seed's AdaptiveTuner loop made stateless. Load the study's history, decide the next params,
+ * and commit them under the next run number with a conditional write. The run number is the lock: an
+ * asker that loses it to a concurrent one reads the runs it missed and decides again, so every proposal
+ * was computed from the complete history before it (grid points and enqueued params go out exactly once,
+ * `maxRuns` is exact, numbers are dense from 0).
+ *
+ * Where the params come from, in order: enqueued params, then retries of failed/timed-out runs
+ * (`retryFailed`), then the study's strategy.
+ */
+import { v4 as uuidv4 } from 'uuid';
+import type { Params, Run, Trial } from '../domain/types';
+import { ConflictError, isTunerError, RetryLaterError, TunerError } from '../errors';
+import { publishSafely } from '../events/publisher';
+import { makeEvent, type TunerEvent } from '../events/types';
+import { createRng, mixSeed } from '../random';
+import { getStrategy } from '../strategies/registry';
+import type { PriorObservation, QueuedParams, StoredStudy } from '../store/store';
+import { ASK_MAX_ATTEMPTS, REQUEST_LEASE_MS } from './defaults';
+import { isoAt, type TunerDeps } from './deps';
+import { requireStudy } from './studies';
+import { expireOverdue } from './timeouts';
+import { runView } from './views';
+
+export interface AskInput {
+  studyId: string;
+  workerId?: string;
+  /** Idempotency key: a repeated ask with the same key returns the same run. */
+  requestId?: string;
+}
+
+export async function ask(deps: TunerDeps, input: AskInput) {
+  const study = await requireStudy(deps, input.studyId);
+  if (!input.requestId) return runView(await allocate(deps, study, input), study);
+
+  const fingerprint = JSON.stringify({ workerId: input.workerId ?? null });
+  const claim = await claimRequest(deps, study.studyId, input.requestId, fingerprint);
+  if (claim.kind === 'done') {
+    if (claim.fingerprint !== fingerprint) {
+      throw new ConflictError('IdempotencyKeyReused', `requestId ${input.requestId} was already used for an ask with a different body`);
+    }
+    const run = await deps.store.getRunByNumber(study.studyId, claim.runNumber);
+    if (!run) throw new TunerError('InternalError', 500, `run ${claim.runNumber} of request ${input.requestId} is missing`);
+    return runView(run, study);
+  }
+  try {
+    const run = await allocate(deps, study, input);
+    await deps.store.finishRequest(study.studyId, input.requestId, claim.token, run.number);
+    return runView(run, study);
+  } catch (err) {
+    await deps.store.releaseRequest(study.studyId, input.requestId, claim.token).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Claims the key; if another ask holds it, waits briefly for that ask to finish (it takes milliseconds). */
+async function claimRequest(deps: TunerDeps, studyId: string, key: string, fingerprint: string) {
+  for (let i = 0; i < 20; i++) {
+    const claim = await deps.store.claimRequest(studyId, key, fingerprint, deps.clock(), REQUEST_LEASE_MS);
+    if (claim.kind !== 'busy') return claim;
+    await sleep(50 + 50 * Math.random());
+  }
+  throw new ConflictError('RequestInProgress', `an ask with requestId ${key} is still in progress; retry shortly`, undefined, 1);
+}
+
+interface Choice {
+  params: Params;
+  source: NonNullable<Run['source']>;
+  retryOf?: number;
+  queueSeq?: number;
+}
+
+async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): Promise<Run> {
+  if (study.state === 'stopped') throw new ConflictError('StudyStopped', `study ${study.studyId} is stopped: it hands out no more runs`);
+  const [runs, queue, priors] = await Promise.all([
+    deps.store.loadRuns(study.studyId),
+    study.queueSeq > 0 ? deps.store.loadQueue(study.studyId) : Promise.resolve([] as QueuedParams[]),
+    study.priorCount > 0 ? deps.store.loadPriors(study.studyId) : Promise.resolve([] as PriorObservation[]),
+  ]);
+  await expireOverdue(deps, study.studyId, runs);
+
+  for (let attempt = 0; attempt < ASK_MAX_ATTEMPTS; attempt++) {
+    const number = runs.length === 0 ? 0 : runs[runs.length - 1].number + 1;
+    if (study.maxRuns !== undefined && number >= study.maxRuns) {
+      throw new ConflictError('StudyExhausted', `study ${study.studyId} has reached maxRuns (${study.maxRuns})`);
+    }
+    const choice = pickQueued(queue, runs) ?? pickRetry(study, runs) ?? propose(study, runs, priors, number);
+    const now = deps.clock();
+    const run: Run = {
+      studyId: study.studyId,
+      runId: uuidv4(),
+      number,
+      params: choice.params,
+      state: 'running',
+      source: choice.source,
+      retryOf: choice.retryOf,
+      queueSeq: choice.queueSeq,
+      workerId: input.workerId,
+      requestId: input.requestId,
+      deadline: now + study.metricTimeoutSeconds * 1000,
+      createdAt: isoAt(now),
+      updatedAt: isoAt(now),
+    };
+    if ((await deps.store.insertRun(run)) === 'inserted') {
+      await publishSafely(deps.events, proposedEvents(run), deps.logger);
+      return run;
+    }
+    // Lost the number to a concurrent ask: catch up on what it (and others) wrote, then decide again.
+    runs.push(...(await deps.store.loadRuns(study.studyId, number - 1)));
+    await sleep(Math.random() * Math.min(50, 2 * (attempt + 1)));
+  }
+  throw new RetryLaterError(`too many concurrent asks on study ${study.studyId}; retry shortly`, 1);
+}
+
+function pickQueued(queue: readonly QueuedParams[], runs: readonly Run[]): Choice | undefined {
+  if (queue.length === 0) return undefined;
+  const used = new Set(runs.map((r) => r.queueSeq).filter((s) => s !== undefined));
+  const next = queue.find((q) => !used.has(q.seq));
+  return next && { params: next.params, source: 'enqueued', queueSeq: next.seq };
+}
+
+/** The oldest failed or timed-out run not yet retried, whose chain of retries is still under the limit. */
+function pickRetry(study: StoredStudy, runs: readonly Run[]): Choice | undefined {
+  if (study.retryFailed <= 0) return undefined;
+  const byNumber = new Map(runs.map((r) => [r.number, r]));
+  const retried = new Set(runs.map((r) => r.retryOf).filter((n) => n !== undefined));
+  const depth = (r: Run): number => (r.retryOf === undefined ? 0 : 1 + depth(byNumber.get(r.retryOf) ?? ({} as Run)));
+  const target = runs.find((r) => (r.state === 'failed' || r.state === 'timed_out') && !retried.has(r.number) && depth(r) < study.retryFailed);
+  return target && { params: target.params, source: 'retry', retryOf: target.number };
+}
+
+function propose(study: StoredStudy, runs: readonly Run[], priors: readonly PriorObservation[], number: number): Choice {
+  const strategy = getStrategy(study.strategy.name);
+  try {
+    const params = strategy.propose({
+      space: study.space,
+      history: toTrials(runs, priors),
+      direction: study.direction,
+      rng: createRng(mixSeed(study.strategy.seed, number)),
+      options: study.strategy.options,
+      number,
+      seed: study.strategy.seed,
+    });
+    return { params, source: 'strategy' };
+  } catch (err) {
+    if (isTunerError(err)) throw err;
+    throw new TunerError('StrategyFailed', 500, `strategy ${strategy.name} failed to propose: ${(err as Error)?.message ?? err}`, { cause: err });
+  }
+}
+
+/** What strategies learn from: warm-start priors (negative numbers) then the study's runs. */
+export function toTrials(runs: readonly Run[], priors: readonly PriorObservation[] = []): Trial[] {
+  const trials: Trial[] = priors.map((p, i) => ({ number: -(priors.length - i), params: p.params, state: p.state, value: p.value }));
+  for (const r of runs) {
+    const value = r.state === 'completed' || r.state === 'pruned' ? (r.value ?? r.lastValue) : undefined;
+    trials.push({ number: r.number, params: r.params, state: r.state, ...(value !== undefined ? { value } : {}) });
+  }
+  return trials;
+}
+
+function proposedEvents(run: Run): TunerEvent[] {
+  const data: Record<string, unknown> = { params: run.params, source: run.source };
+  if (run.workerId) data.workerId = run.workerId;
+  if (run.retryOf !== undefined) data.retryOf = run.retryOf;
+  const at = new Date(run.createdAt);
+  const events = [makeEvent('RunProposed', run.studyId, { runId: run.runId, number: run.number, data, at })];
+  if (run.source === 'retry') {
+    events.push(makeEvent('RunRetried', run.studyId, { runId: run.runId, number: run.number, data: { retryOf: run.retryOf, newRunId: run.runId }, at }));
+  }
+  return events;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

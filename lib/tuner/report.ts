@@ -1,0 +1,170 @@
+/**
+ * What trainers report about a run: intermediate metrics (answered with the pruner's decision),
+ * heartbeats, and completion. Every state change is a conditional write on the run, so two trainers
+ * reporting the same run at once get one result; repeats of the same report get the same answer.
+ *
+ * A run that timed out still has its late reports recorded and may still complete: nothing is lost.
+ */
+import type { Run, RunState } from '../domain/types';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { publishSafely } from '../events/publisher';
+import { makeEvent, type TunerEvent } from '../events/types';
+import type { CompleteInput } from '../http/schemas';
+import type { PruneDecision, StepValue } from '../pruners/pruner';
+import { getPruner } from '../pruners/registry';
+import { paramsProblems, orderParams } from '../space/transform';
+import type { StoredStudy } from '../store/store';
+import { isoAt, type TunerDeps } from './deps';
+import { requireStudy } from './studies';
+import { runView } from './views';
+
+async function studyAndRun(deps: TunerDeps, studyId: string, runId: string): Promise<[StoredStudy, Run]> {
+  const [study, run] = await Promise.all([requireStudy(deps, studyId), deps.store.getRun(studyId, runId)]);
+  if (!run) throw new NotFoundError('RunNotFound', `run ${runId} does not exist in study ${studyId}`);
+  return [study, run];
+}
+
+export async function reportMetric(deps: TunerDeps, input: { studyId: string; runId: string; step: number; value: number }) {
+  const [study, run] = await studyAndRun(deps, input.studyId, input.runId);
+  if (run.state === 'completed' || run.state === 'failed') {
+    throw new ConflictError('RunNotRunning', `run ${run.runId} is ${run.state}: metrics are accepted while it runs`, { state: run.state });
+  }
+  const now = deps.clock();
+  const stored = await deps.store.putMetric(study.studyId, run.number, input.step, input.value, isoAt(now));
+  if (stored.kind === 'conflict') {
+    throw new ConflictError(
+      'MetricConflict',
+      `step ${input.step} of run ${run.runId} was already reported with value ${stored.stored}`,
+      { step: input.step, stored: stored.stored, sent: input.value },
+    );
+  }
+  const events: TunerEvent[] = [];
+  const at = new Date(now);
+  let current = run;
+  if (run.state === 'running' || run.state === 'timed_out') {
+    const newest = run.lastStep === undefined || input.step >= run.lastStep;
+    const set: Partial<Run> = { updatedAt: isoAt(now), ...(newest ? { lastStep: input.step, lastValue: input.value } : {}) };
+    // Only a running run has a deadline to move; a timed-out one just has its late report recorded.
+    if (run.state === 'running') set.deadline = now + study.metricTimeoutSeconds * 1000;
+    const moved = await deps.store.transitionRun(study.studyId, run.number, [run.state], set);
+    if (moved.run) current = moved.run;
+  }
+  let decision: PruneDecision = { prune: current.state === 'pruned' };
+  if (current.state === 'running') {
+    decision = await decidePrune(deps, study, current, input.step, input.value);
+    if (decision.prune) {
+      const pruned = await deps.store.transitionRun(study.studyId, run.number, ['running'], {
+        state: 'pruned',
+        value: input.value,
+        failReason: decision.reason,
+        updatedAt: isoAt(now),
+        finishedAt: isoAt(now),
+      });
+      if (pruned.ok) {
+        await deps.store.recordFinished(study.studyId, undefined, study.direction, isoAt(now));
+        events.push(
+          makeEvent('RunPruned', study.studyId, { runId: run.runId, number: run.number, at, data: { step: input.step, value: input.value, reason: decision.reason ?? '' } }),
+        );
+      } else {
+        decision = { prune: pruned.run?.state === 'pruned' };
+      }
+    }
+  }
+  if (stored.kind === 'stored') {
+    events.unshift(
+      makeEvent('MetricReported', study.studyId, { runId: run.runId, number: run.number, at, data: { step: input.step, value: input.value, prune: decision.prune } }),
+    );
+  }
+  await publishSafely(deps.events, events, deps.logger);
+  return { prune: decision.prune, ...(decision.reason && decision.prune ? { reason: decision.reason } : {}) };
+}
+
+async function decidePrune(deps: TunerDeps, study: StoredStudy, run: Run, step: number, value: number): Promise<PruneDecision> {
+  const pruner = getPruner(study.pruner.name);
+  const options = study.pruner.options;
+  if (pruner.name === 'none') return { prune: false };
+  const curve = await deps.store.getCurve(study.studyId, run.number);
+  curve.set(step, value);
+  const steps = pruner.stepsToLoad({ step, options, curve });
+  if (steps.length === 0) return pruner.decide({ direction: study.direction, options, run: { number: run.number, step, value, curve }, others: new Map(), finishedRuns: study.finishedRuns });
+  const [atSteps, runs] = await Promise.all([deps.store.valuesAtSteps(study.studyId, steps), deps.store.loadRuns(study.studyId)]);
+  const stateOf = new Map<number, RunState>(runs.map((r) => [r.number, r.state]));
+  const others = new Map<number, StepValue[]>();
+  for (const [s, values] of atSteps) {
+    others.set(
+      s,
+      values.filter((v) => v.number !== run.number).map((v) => ({ number: v.number, value: v.value, state: stateOf.get(v.number) ?? 'running' })),
+    );
+  }
+  return pruner.decide({ direction: study.direction, options, run: { number: run.number, step, value, curve }, others, finishedRuns: study.finishedRuns });
+}
+
+/** Proof of life without a metric: moves the deadline of a running run. */
+export async function heartbeat(deps: TunerDeps, input: { studyId: string; runId: string }) {
+  const [study, run] = await studyAndRun(deps, input.studyId, input.runId);
+  if (run.state !== 'running') return { runId: run.runId, state: run.state, deadline: run.deadline ?? null };
+  const now = deps.clock();
+  const res = await deps.store.transitionRun(study.studyId, run.number, ['running'], { deadline: now + study.metricTimeoutSeconds * 1000, updatedAt: isoAt(now) });
+  const current = res.run ?? run;
+  return { runId: current.runId, state: current.state, deadline: current.deadline ?? null };
+}
+
+export async function completeRun(deps: TunerDeps, input: { studyId: string; runId: string; body: CompleteInput }) {
+  const [study, run] = await studyAndRun(deps, input.studyId, input.runId);
+  const now = deps.clock();
+  const at = new Date(now);
+  const failed = 'status' in input.body && input.body.status === 'failed';
+  const value = failed ? undefined : (input.body as { value: number }).value;
+  const reason = failed ? (input.body as { reason?: string }).reason : undefined;
+
+  const res = await deps.store.transitionRun(
+    study.studyId,
+    run.number,
+    ['running', 'timed_out'],
+    failed
+      ? { state: 'failed', failReason: reason, updatedAt: isoAt(now), finishedAt: isoAt(now) }
+      : { state: 'completed', value, updatedAt: isoAt(now), finishedAt: isoAt(now) },
+  );
+  if (!res.ok) return repeatedCompletion(study, res.run ?? run, failed, value);
+
+  const events: TunerEvent[] = [];
+  if (failed) {
+    events.push(makeEvent('RunFailed', study.studyId, { runId: run.runId, number: run.number, at, data: reason ? { reason } : {} }));
+  } else {
+    events.push(makeEvent('RunCompleted', study.studyId, { runId: run.runId, number: run.number, at, data: { value } }));
+    const best = { runId: run.runId, number: run.number, params: orderParams(study.space, run.params), value: value as number };
+    const { improved, previous } = await deps.store.recordFinished(study.studyId, best, study.direction, isoAt(now));
+    if (improved) {
+      events.push(
+        makeEvent('BestImproved', study.studyId, {
+          runId: run.runId,
+          number: run.number,
+          at,
+          data: { value, params: best.params, previous: previous ? { runId: previous.runId, number: previous.number, value: previous.value } : null },
+        }),
+      );
+    }
+  }
+  await publishSafely(deps.events, events, deps.logger);
+  return runView(res.run, study);
+}
+
+/** A completion that found the run already finished: the same answer for a repeat, 409 otherwise. */
+function repeatedCompletion(study: StoredStudy, current: Run, failed: boolean, value: number | undefined) {
+  if (!failed && current.state === 'completed' && current.value === value) return runView(current, study);
+  if (failed && current.state === 'failed') return runView(current, study);
+  if (current.state === 'completed') {
+    throw new ConflictError('RunAlreadyCompleted', `run ${current.runId} already completed with value ${current.value}`, { state: current.state, value: current.value });
+  }
+  throw new ConflictError('RunNotRunning', `run ${current.runId} is ${current.state} and can no longer be completed`, { state: current.state });
+}
+
+/** Fixed params handed out before strategy proposals, each exactly once, in order. */
+export async function enqueue(deps: TunerDeps, input: { studyId: string; params: Record<string, unknown>[] }) {
+  const study = await requireStudy(deps, input.studyId);
+  const problems = input.params.flatMap((p, i) => paramsProblems(study.space, p, input.params.length === 1 ? 'params' : `params.${i}`));
+  if (problems.length) throw new ValidationError(problems);
+  const ordered = input.params.map((p) => orderParams(study.space, p as Run['params']));
+  const seqs = await deps.store.enqueue(study.studyId, ordered, isoAt(deps.clock()));
+  return { studyId: study.studyId, enqueued: ordered.map((params, i) => ({ seq: seqs[i], params })) };
+}

@@ -1,0 +1,144 @@
+/** Study use cases: create (with warm start), read, list, stop, delete, export. */
+import { v4 as uuidv4 } from 'uuid';
+import type { Params, Run, Study } from '../domain/types';
+import { NotFoundError, ValidationError } from '../errors';
+import { publishSafely } from '../events/publisher';
+import { makeEvent } from '../events/types';
+import type { CreateStudyInput } from '../http/schemas';
+import { getPruner, DEFAULT_PRUNER } from '../pruners/registry';
+import { randomSeed } from '../random';
+import { paramsProblems, orderParams } from '../space/transform';
+import { DEFAULT_STRATEGY, getStrategy } from '../strategies/registry';
+import type { Page, PriorObservation, StoredStudy } from '../store/store';
+import { DEFAULT_METRIC_TIMEOUT_SECONDS } from './defaults';
+import { isoAt, type TunerDeps } from './deps';
+import { expireOverdue } from './timeouts';
+import { runView, studyView } from './views';
+
+export async function createStudy(deps: TunerDeps, input: CreateStudyInput) {
+  const space = input.space;
+  const { name: strategyName = DEFAULT_STRATEGY, seed, ...strategyRaw } = input.strategy ?? {};
+  const strategy = getStrategy(strategyName);
+  const strategyOptions = strategy.parseOptions(strategyRaw, space);
+  const { name: prunerName = DEFAULT_PRUNER, ...prunerRaw } = input.pruner ?? {};
+  const prunerOptions = getPruner(prunerName).parseOptions(prunerRaw);
+
+  const now = isoAt(deps.clock());
+  const study: StoredStudy = {
+    studyId: uuidv4(),
+    name: input.name,
+    direction: input.direction ?? 'minimize',
+    space,
+    strategy: { name: strategyName, seed: seed ?? randomSeed(), options: strategyOptions },
+    pruner: { name: prunerName, options: prunerOptions },
+    maxRuns: input.maxRuns,
+    metricTimeoutSeconds: input.metricTimeoutSeconds ?? DEFAULT_METRIC_TIMEOUT_SECONDS,
+    retryFailed: input.retryFailed ?? 0,
+    state: 'active',
+    createdAt: now,
+    updatedAt: now,
+    finishedRuns: 0,
+    queueSeq: 0,
+    priorCount: 0,
+  };
+
+  let skipped = 0;
+  if (input.warmStartFrom) {
+    const from = input.warmStartFrom as { studyId?: string; runs?: { params: Record<string, unknown>; value?: number; state?: Run['state'] }[] };
+    const source = from.studyId !== undefined ? await priorsFromStudy(deps, from.studyId) : (from.runs ?? []);
+    const priors: PriorObservation[] = [];
+    for (const r of source) {
+      const state = r.state ?? 'completed';
+      // Only finished observations teach a strategy something; params must be points of the new space.
+      const usable = (state === 'completed' && typeof r.value === 'number') || state === 'failed' || state === 'pruned';
+      if (!usable || paramsProblems(space, r.params).length > 0) {
+        skipped++;
+        continue;
+      }
+      priors.push({ params: orderParams(space, r.params as Params), value: r.value as number, state });
+    }
+    // Priors are written before the study item: the study appears only once its priors are in place.
+    await deps.store.putPriors(study.studyId, priors);
+    study.priorCount = priors.length;
+  }
+
+  await deps.store.createStudy(study);
+  await publishSafely(
+    deps.events,
+    [
+      makeEvent('StudyCreated', study.studyId, {
+        data: { name: study.name, direction: study.direction, strategy: study.strategy.name, pruner: study.pruner.name, maxRuns: study.maxRuns ?? null },
+      }),
+    ],
+    deps.logger,
+  );
+  const view = studyView(study, []);
+  if (input.warmStartFrom) Object.assign(view, { warmStartRuns: study.priorCount, warmStartSkipped: skipped });
+  return view;
+}
+
+async function priorsFromStudy(deps: TunerDeps, studyId: string): Promise<{ params: Record<string, unknown>; value?: number; state?: Run['state'] }[]> {
+  const source = await deps.store.getStudy(studyId);
+  if (!source) throw new ValidationError(`study ${studyId} does not exist`, 'warmStartFrom.studyId');
+  const [runs, priors] = await Promise.all([deps.store.loadRuns(studyId), deps.store.loadPriors(studyId)]);
+  return [...priors, ...runs];
+}
+
+export async function requireStudy(deps: TunerDeps, studyId: string): Promise<StoredStudy> {
+  const study = await deps.store.getStudy(studyId);
+  if (!study) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
+  return study;
+}
+
+/** The study with counts by state and its best run; times out silent runs on the way. */
+export async function getStudy(deps: TunerDeps, studyId: string) {
+  const study = await requireStudy(deps, studyId);
+  const runs = await deps.store.loadRuns(studyId);
+  await expireOverdue(deps, studyId, runs);
+  return studyView(study, runs);
+}
+
+export async function listStudies(deps: TunerDeps, limit = 50, cursor?: string) {
+  const page: Page<StoredStudy> = await deps.store.listStudies(limit, cursor);
+  return { studies: page.items.map((s) => studyView(s)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+export async function listRuns(deps: TunerDeps, studyId: string, limit = 100, cursor?: string) {
+  const study = await requireStudy(deps, studyId);
+  const page = await deps.store.listRuns(studyId, limit, cursor);
+  return { runs: page.items.map((r) => runView(r, study)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+}
+
+/** Further asks get 409 StudyStopped; running runs can still report. Stopping twice is a no-op. */
+export async function stopStudy(deps: TunerDeps, studyId: string) {
+  const before = await requireStudy(deps, studyId);
+  if (before.state === 'stopped') return getStudy(deps, studyId);
+  const now = deps.clock();
+  const after = await deps.store.setStudyState(studyId, 'stopped', isoAt(now));
+  if (!after) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
+  await publishSafely(deps.events, [makeEvent('StudyStopped', studyId, { at: new Date(now) })], deps.logger);
+  return getStudy(deps, studyId);
+}
+
+export async function deleteStudy(deps: TunerDeps, studyId: string): Promise<void> {
+  const existed = await deps.store.deleteStudy(studyId);
+  if (!existed) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
+  await publishSafely(deps.events, [makeEvent('StudyDeleted', studyId)], deps.logger);
+}
+
+/** Everything needed to re-create the study elsewhere or warm-start a new one from it. */
+export async function exportStudy(deps: TunerDeps, studyId: string) {
+  const study = await requireStudy(deps, studyId);
+  const [runs, priors] = await Promise.all([deps.store.loadRuns(studyId), deps.store.loadPriors(studyId)]);
+  await expireOverdue(deps, studyId, runs);
+  return {
+    format: 'visutility-tuner-export',
+    version: 1,
+    exportedAt: isoAt(deps.clock()),
+    study: studyView(study, runs),
+    runs: runs.map((r) => runView(r, study)),
+    ...(priors.length ? { warmStartRuns: priors } : {}),
+  };
+}
+
+export type { Study };

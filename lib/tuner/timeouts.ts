@@ -1,0 +1,55 @@
+/**
+ * Metric timeouts: a run whose trainer went silent past its deadline becomes `timed_out`. The scheduled
+ * sweeper does it in AWS; every read of a study and every ask does it lazily too, so local mode and a
+ * sweeper outage behave the same. The transition is conditional on the run still being overdue, so the
+ * sweeper and a lazy reader racing publish one RunTimedOut.
+ */
+import type { Run } from '../domain/types';
+import { publishSafely } from '../events/publisher';
+import { makeEvent, type TunerEvent } from '../events/types';
+import { isoAt, type TunerDeps } from './deps';
+
+/** Times out the overdue runs among `runs` (updating the array in place) and publishes the events. */
+export async function expireOverdue(deps: TunerDeps, studyId: string, runs: Run[]): Promise<number> {
+  const now = deps.clock();
+  const overdue = runs.filter((r) => r.state === 'running' && r.deadline !== undefined && r.deadline < now);
+  if (overdue.length === 0) return 0;
+  const events: TunerEvent[] = [];
+  await Promise.all(
+    overdue.map(async (r) => {
+      const res = await deps.store.transitionRun(
+        studyId,
+        r.number,
+        ['running'],
+        { state: 'timed_out', updatedAt: isoAt(now), finishedAt: isoAt(now) },
+        { deadlineBefore: now },
+      );
+      if (res.run) runs[runs.indexOf(r)] = res.run;
+      if (res.ok) {
+        events.push(
+          makeEvent('RunTimedOut', studyId, {
+            runId: r.runId,
+            number: r.number,
+            at: new Date(now),
+            data: { deadline: isoAt(r.deadline as number), ...(r.lastStep !== undefined ? { lastStep: r.lastStep } : {}) },
+          }),
+        );
+      }
+    }),
+  );
+  await publishSafely(deps.events, events, deps.logger);
+  return events.length;
+}
+
+/** The scheduled sweep: every overdue run of every study, a page at a time. */
+export async function sweepTimeouts(deps: TunerDeps, maxRuns = 1000): Promise<{ timedOut: number }> {
+  const overdue = await deps.store.listOverdueRuns(deps.clock(), maxRuns);
+  const byStudy = new Map<string, number[]>();
+  for (const o of overdue) byStudy.set(o.studyId, [...(byStudy.get(o.studyId) ?? []), o.number]);
+  let timedOut = 0;
+  for (const [studyId, numbers] of byStudy) {
+    const runs = (await Promise.all(numbers.map((n) => deps.store.getRunByNumber(studyId, n)))).filter((r): r is Run => !!r);
+    timedOut += await expireOverdue(deps, studyId, runs);
+  }
+  return { timedOut };
+}

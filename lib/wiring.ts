@@ -1,0 +1,47 @@
+/**
+ * Builds the real adapters once per container (SDK clients at module scope, reused across invocations)
+ * and hands them to the use cases. Local mode and tests inject their own with `setDeps`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { EventPublisher } from './events/publisher';
+import { SnsPublisher } from './events/sns';
+import { createDocumentClient } from './store/clients';
+import { DynamoStudyStore } from './store/dynamo-store';
+import { ENV } from './store/table';
+import type { TunerDeps } from './tuner/deps';
+
+let deps: TunerDeps | undefined;
+let logger: Logger | undefined;
+
+export function getLogger(): Logger {
+  logger ??= new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'visutility-tuner' });
+  return logger;
+}
+
+/** Adapters from the environment the stack sets: TABLE_NAME, TOPIC_ARN (and DYNAMODB_ENDPOINT locally). */
+export function buildDeps(env: NodeJS.ProcessEnv = process.env): TunerDeps {
+  const tableName = env[ENV.tableName];
+  if (!tableName) throw new Error(`${ENV.tableName} is not set`);
+  const { doc } = createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
+  const topicArn = env[ENV.topicArn];
+  const log = getLogger();
+  const events: EventPublisher = topicArn
+    ? new SnsPublisher({ topicArn, clientConfig: {} })
+    : { publish: async (evs) => evs.forEach((e) => log.info('event', { event: e })) };
+  return {
+    store: new DynamoStudyStore({ client: doc, tableName }),
+    events,
+    clock: Date.now,
+    logger: { error: (message, extra) => log.error(message, extra ?? {}) },
+  };
+}
+
+export function getDeps(): TunerDeps {
+  deps ??= buildDeps();
+  return deps;
+}
+
+/** For local mode and tests: use these adapters instead of the environment's. */
+export function setDeps(next: TunerDeps | undefined): void {
+  deps = next;
+}
