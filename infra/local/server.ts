@@ -1,0 +1,164 @@
+/**
+ * The local API: each HTTP request becomes an API Gateway proxy event for the same handler Lambda runs,
+ * so local mode and AWS share every line between the event and DynamoDB. `GET /events` streams
+ * lifecycle events (Server-Sent Events). With an API key set, requests without it get 401, like API
+ * Gateway's 403 for a missing key but with our error shape.
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { MAX_BODY_BYTES } from '../../lib/http/handler';
+import type { LocalEventHub } from '../../lib/events/local';
+import { serveEvents } from './sse';
+import { matchRoute } from './router';
+
+type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** Requests far above the handlers' own limit are cut off while reading, not buffered. */
+const READ_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
+
+export interface LocalServerOptions {
+  hub: LocalEventHub;
+  apiKey?: string;
+  port?: number;
+  host?: string;
+}
+
+export interface LocalServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+const handlers = new Map<string, Promise<Handler>>();
+export function loadHandler(name: string): Promise<Handler> {
+  let h = handlers.get(name);
+  if (!h) {
+    h = import(`../../functions/${name}.ts`).then((m: { handler: Handler }) => m.handler);
+    handlers.set(name, h);
+  }
+  return h;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+function keyMatches(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > READ_LIMIT_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface RequestParts {
+  method: string;
+  url: URL;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  resource: string;
+  pathParameters: Record<string, string>;
+}
+
+/** An API Gateway (REST, proxy integration) event, as API Gateway would build it for this request. */
+export function toProxyEvent({ method, url, headers: rawHeaders, body, resource, pathParameters }: RequestParts): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(rawHeaders)) {
+    if (v === undefined) continue;
+    headers[k] = Array.isArray(v) ? v.join(',') : v;
+    multiValueHeaders[k] = Array.isArray(v) ? v : [v];
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    (multiQuery[k] ??= []).push(v);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  return {
+    httpMethod: method,
+    path: url.pathname,
+    resource,
+    pathParameters,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    headers,
+    multiValueHeaders,
+    body: body === '' ? null : body,
+    isBase64Encoded: false,
+    stageVariables: null,
+    requestContext: { requestId: randomUUID(), httpMethod: method, path: url.pathname, resourcePath: resource, stage: 'local' } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const server = createServer((req, res) => {
+    handle(req, res, options).catch((err) => {
+      console.error(JSON.stringify({ level: 'ERROR', message: 'local server error', error: String(err) }));
+      if (!res.headersSent) send(res, 500, errorBody('InternalError', 'internal error'));
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (options.apiKey && !keyMatches(req.headers['x-api-key'] as string | undefined, options.apiKey)) {
+    send(res, 401, errorBody('Unauthorized', 'missing or wrong x-api-key header'));
+    return;
+  }
+  if (url.pathname === '/events' && req.method === 'GET') {
+    serveEvents(req, res, options.hub);
+    return;
+  }
+  const match = matchRoute(req.method ?? 'GET', url.pathname);
+  if (match.kind === 'not-found') {
+    send(res, 404, errorBody('RouteNotFound', `no route ${req.method} ${url.pathname}`));
+    return;
+  }
+  if (match.kind === 'method-not-allowed') {
+    send(res, 405, errorBody('MethodNotAllowed', `${req.method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})`), { allow: match.allowed.join(', ') });
+    return;
+  }
+  const body = await readBody(req);
+  if (body === undefined) {
+    send(res, 413, errorBody('PayloadTooLarge', `the body is larger than ${MAX_BODY_BYTES} bytes`), { connection: 'close' });
+    return;
+  }
+  const handler = await loadHandler(match.route.handler);
+  const result = await handler(
+    toProxyEvent({ method: req.method ?? 'GET', url, headers: req.headers, body, resource: match.route.path, pathParameters: match.pathParameters }),
+  );
+  res.writeHead(result.statusCode, result.headers as Record<string, string>);
+  res.end(result.body);
+}

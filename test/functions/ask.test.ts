@@ -1,0 +1,136 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testApi, type TestApi } from '../support/api';
+
+const space = { x: { type: 'float', low: -5, high: 5 }, n: { type: 'int', low: 1, high: 100, log: true } };
+
+describe('ask (dynalite, real conditional writes)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+
+  async function study(body: Record<string, unknown> = {}) {
+    const r = await api.call('POST', '/studies', { name: 'ask', space, ...body });
+    expect(r.status).toBe(201);
+    return r.body.studyId as string;
+  }
+
+  it('hands out dense run numbers from 0 with uuid run ids and params inside the space', async () => {
+    const id = await study();
+    for (let i = 0; i < 5; i++) {
+      const r = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w1' });
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ studyId: id, number: i, state: 'running', workerId: 'w1', source: 'strategy' });
+      expect(r.body.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(r.body.params.x).toBeGreaterThanOrEqual(-5);
+      expect(r.body.params.x).toBeLessThanOrEqual(5);
+      expect(Number.isInteger(r.body.params.n)).toBe(true);
+    }
+  });
+
+  it('proposes the same params for the same seed and history', async () => {
+    const a = await study({ strategy: { name: 'random', seed: 42 } });
+    const b = await study({ strategy: { name: 'random', seed: 42 } });
+    const c = await study({ strategy: { name: 'random', seed: 43 } });
+    const pa = [], pb = [], pc = [];
+    for (let i = 0; i < 3; i++) {
+      pa.push((await api.call('POST', `/studies/${a}/runs`)).body.params);
+      pb.push((await api.call('POST', `/studies/${b}/runs`)).body.params);
+      pc.push((await api.call('POST', `/studies/${c}/runs`)).body.params);
+    }
+    expect(pa).toEqual(pb);
+    expect(pa).not.toEqual(pc);
+  });
+
+  it('gives 16 parallel trainers x 25 asks 400 distinct run numbers 0..399', async () => {
+    const id = await study({ strategy: { name: 'random' } });
+    const trainer = async (w: number) => {
+      const numbers: number[] = [];
+      for (let i = 0; i < 25; i++) {
+        const r = await api.call('POST', `/studies/${id}/runs`, { workerId: `w${w}` });
+        expect(r.status).toBe(201);
+        numbers.push(r.body.number);
+      }
+      return numbers;
+    };
+    const all = (await Promise.all(Array.from({ length: 16 }, (_, w) => trainer(w)))).flat();
+    expect(all).toHaveLength(400);
+    expect([...all].sort((p, q) => p - q)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    const stored = await api.deps.store.loadRuns(id);
+    expect(stored.map((r) => r.number)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+    expect(new Set(stored.map((r) => r.runId)).size).toBe(400);
+  });
+
+  it('ends with exactly maxRuns runs when 16 trainers race past it', async () => {
+    const id = await study({ maxRuns: 50 });
+    const codes: string[] = [];
+    const trainer = async () => {
+      let got = 0;
+      for (;;) {
+        const r = await api.call('POST', `/studies/${id}/runs`);
+        if (r.status !== 201) {
+          codes.push(r.body.error.code);
+          expect(r.status).toBe(409);
+          return got;
+        }
+        got++;
+      }
+    };
+    const got = await Promise.all(Array.from({ length: 16 }, trainer));
+    expect(got.reduce((s, n) => s + n, 0)).toBe(50);
+    expect(new Set(codes)).toEqual(new Set(['StudyExhausted']));
+    expect(await api.deps.store.loadRuns(id)).toHaveLength(50);
+  });
+
+  it('hands out every grid point exactly once to concurrent askers, then answers StudyExhausted', async () => {
+    const r = await api.call('POST', '/studies', {
+      name: 'grid',
+      space: { a: { type: 'int', low: 0, high: 5 }, b: { type: 'categorical', choices: ['x', 'y', 'z'] }, c: { type: 'float', low: 0, high: 1, step: 0.5 } },
+      strategy: { name: 'grid' },
+    });
+    const id = r.body.studyId;
+    const keys: string[] = [];
+    const codes: string[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (;;) {
+          const a = await api.call('POST', `/studies/${id}/runs`);
+          if (a.status !== 201) return codes.push(a.body.error.code);
+          keys.push(JSON.stringify(a.body.params));
+        }
+      }),
+    );
+    expect(keys).toHaveLength(6 * 3 * 3);
+    expect(new Set(keys).size).toBe(54);
+    expect(new Set(codes)).toEqual(new Set(['StudyExhausted']));
+  });
+
+  it('returns the same run for a repeated Idempotency-Key, also when the repeats race', async () => {
+    const id = await study();
+    const first = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'req-1' });
+    const again = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'req-1' });
+    expect(first.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const racing = await Promise.all(Array.from({ length: 8 }, () => api.call('POST', `/studies/${id}/runs`, { requestId: 'req-2' })));
+    expect(new Set(racing.map((r) => r.body.runId)).size).toBe(1);
+    expect(racing.every((r) => r.status === 201)).toBe(true);
+    expect(await api.deps.store.loadRuns(id)).toHaveLength(2);
+  });
+
+  it('refuses an Idempotency-Key reused with a different body', async () => {
+    const id = await study();
+    await api.call('POST', `/studies/${id}/runs`, { workerId: 'a' }, { 'idempotency-key': 'k' });
+    const r = await api.call('POST', `/studies/${id}/runs`, { workerId: 'b' }, { 'idempotency-key': 'k' });
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('IdempotencyKeyReused');
+  });
+
+  it('does not keep the idempotency claim of an ask that failed, so its retry can succeed', async () => {
+    const id = await study({ maxRuns: 1 });
+    await api.call('POST', `/studies/${id}/runs`);
+    const r = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'late' });
+    expect(r.body.error.code).toBe('StudyExhausted');
+    const again = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'late' });
+    expect(again.body.error.code).toBe('StudyExhausted');
+  });
+});

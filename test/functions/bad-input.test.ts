@@ -1,0 +1,102 @@
+/**
+ * Every malformed request gets a 4xx JSON error with a machine code and a message naming the field;
+ * none is a 500, and none writes anything.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testApi, type TestApi } from '../support/api';
+
+const ok = { name: 'n', space: { x: { type: 'float', low: 0, high: 1 } } };
+const unknownId = '00000000-0000-4000-8000-000000000000';
+
+type Case = [title: string, method: string, path: string, body: unknown, expected: { status: number; code: string; mentions?: string }, headers?: Record<string, string>];
+
+describe('bad input (dynalite)', () => {
+  let api: TestApi;
+  let studyId: string;
+  let runId: string;
+  let doneRunId: string;
+  beforeAll(async () => {
+    api = await testApi();
+    studyId = (await api.call('POST', '/studies', ok)).body.studyId;
+    runId = (await api.call('POST', `/studies/${studyId}/runs`)).body.runId;
+    doneRunId = (await api.call('POST', `/studies/${studyId}/runs`)).body.runId;
+    await api.call('POST', `/studies/${studyId}/runs/${doneRunId}/complete`, { value: 1 });
+  });
+
+  const S = () => `/studies/${studyId}`;
+  const R = () => `/studies/${studyId}/runs/${runId}`;
+  const cases: (() => Case)[] = [
+    () => ['missing name', 'POST', '/studies', { space: ok.space }, { status: 400, code: 'ValidationError', mentions: 'name' }],
+    () => ['name of the wrong type', 'POST', '/studies', { ...ok, name: 5 }, { status: 400, code: 'ValidationError', mentions: 'name' }],
+    () => ['empty name', 'POST', '/studies', { ...ok, name: '  ' }, { status: 400, code: 'ValidationError', mentions: 'name' }],
+    () => ['missing space', 'POST', '/studies', { name: 'n' }, { status: 400, code: 'ValidationError', mentions: 'space' }],
+    () => ['empty space', 'POST', '/studies', { name: 'n', space: {} }, { status: 400, code: 'ValidationError', mentions: 'space' }],
+    () => ['low >= high', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 1, high: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
+    () => ['log with low <= 0', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 0, high: 1, log: true } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
+    () => ['step with log', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 1, high: 10, log: true, step: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.step' }],
+    () => ['step that does not fit the range', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 0, high: 1, step: 0.3 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.step' }],
+    () => ['int with a fractional bound', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0.5, high: 3 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
+    () => ['unknown param type', 'POST', '/studies', { name: 'n', space: { x: { type: 'double', low: 0, high: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x' }],
+    () => ['duplicate choices', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: ['a', 'a'] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices' }],
+    () => ['no choices', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: [] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices' }],
+    () => ['too many params', 'POST', '/studies', { name: 'n', space: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, ok.space.x])) }, { status: 400, code: 'ValidationError', mentions: 'space' }],
+    () => ['bad param name', 'POST', '/studies', { name: 'n', space: { 'has space': ok.space.x } }, { status: 400, code: 'ValidationError', mentions: 'space.has space' }],
+    () => ['unknown top-level field', 'POST', '/studies', { ...ok, colour: 'red' }, { status: 400, code: 'ValidationError', mentions: 'colour' }],
+    () => ['unknown field in a param', 'POST', '/studies', { name: 'n', space: { x: { ...ok.space.x, scale: 2 } } }, { status: 400, code: 'ValidationError', mentions: 'scale' }],
+    () => ['bad direction', 'POST', '/studies', { ...ok, direction: 'down' }, { status: 400, code: 'ValidationError', mentions: 'direction' }],
+    () => ['unknown strategy', 'POST', '/studies', { ...ok, strategy: { name: 'hillclimb' } }, { status: 400, code: 'StrategyNotAvailable', mentions: 'strategy.name' }],
+    () => ['unknown strategy option', 'POST', '/studies', { ...ok, strategy: { name: 'random', speed: 3 } }, { status: 400, code: 'ValidationError', mentions: 'strategy' }],
+    () => ['grid over a continuous float', 'POST', '/studies', { ...ok, strategy: { name: 'grid' } }, { status: 400, code: 'ValidationError', mentions: 'space.x' }],
+    () => ['negative seed', 'POST', '/studies', { ...ok, strategy: { name: 'random', seed: -1 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.seed' }],
+    () => ['unknown pruner', 'POST', '/studies', { ...ok, pruner: { name: 'guillotine' } }, { status: 400, code: 'PrunerNotAvailable', mentions: 'pruner.name' }],
+    () => ['maxRuns zero', 'POST', '/studies', { ...ok, maxRuns: 0 }, { status: 400, code: 'ValidationError', mentions: 'maxRuns' }],
+    () => ['maxRuns fractional', 'POST', '/studies', { ...ok, maxRuns: 2.5 }, { status: 400, code: 'ValidationError', mentions: 'maxRuns' }],
+    () => ['metricTimeoutSeconds as a string', 'POST', '/studies', { ...ok, metricTimeoutSeconds: '60' }, { status: 400, code: 'ValidationError', mentions: 'metricTimeoutSeconds' }],
+    () => ['warm start from an unknown study', 'POST', '/studies', { ...ok, warmStartFrom: { studyId: unknownId } }, { status: 400, code: 'ValidationError', mentions: 'warmStartFrom.studyId' }],
+    () => ['invalid JSON', 'POST', '/studies', '{"name": "n",', { status: 400, code: 'InvalidJson' }],
+    () => ['a JSON array body', 'POST', '/studies', '[1,2]', { status: 400, code: 'ValidationError', mentions: 'body' }],
+    () => ['a huge body', 'POST', '/studies', { ...ok, name: 'x'.repeat(70_000) }, { status: 413, code: 'PayloadTooLarge' }],
+    () => ['a non-JSON content type', 'POST', '/studies', 'name=n', { status: 415, code: 'UnsupportedMediaType' }, { 'content-type': 'application/x-www-form-urlencoded' }],
+    () => ['NaN as a metric value', 'POST', `${R()}/metrics`, '{"step": 1, "value": NaN}', { status: 400, code: 'InvalidJson' }],
+    () => ['an overflowing metric value', 'POST', `${R()}/metrics`, '{"step": 1, "value": 1e999}', { status: 400, code: 'ValidationError', mentions: 'value' }],
+    () => ['metric without a step', 'POST', `${R()}/metrics`, { value: 1 }, { status: 400, code: 'ValidationError', mentions: 'step' }],
+    () => ['negative step', 'POST', `${R()}/metrics`, { value: 1, step: -1 }, { status: 400, code: 'ValidationError', mentions: 'step' }],
+    () => ['fractional step', 'POST', `${R()}/metrics`, { value: 1, step: 1.5 }, { status: 400, code: 'ValidationError', mentions: 'step' }],
+    () => ['complete with a string value', 'POST', `${R()}/complete`, { value: '0.5' }, { status: 400, code: 'ValidationError' }],
+    () => ['complete with an empty body', 'POST', `${R()}/complete`, {}, { status: 400, code: 'ValidationError' }],
+    () => ['complete with an unknown status', 'POST', `${R()}/complete`, { status: 'exploded' }, { status: 400, code: 'ValidationError' }],
+    () => ['ask with an unknown field', 'POST', `${S()}/runs`, { gpu: 2 }, { status: 400, code: 'ValidationError', mentions: 'gpu' }],
+    () => ['ask with a malformed Idempotency-Key', 'POST', `${S()}/runs`, {}, { status: 400, code: 'ValidationError', mentions: 'Idempotency-Key' }, { 'idempotency-key': 'has spaces in it' }],
+    () => ['ask on an unknown study', 'POST', `/studies/${unknownId}/runs`, {}, { status: 404, code: 'StudyNotFound' }],
+    () => ['get an unknown study', 'GET', `/studies/${unknownId}`, undefined, { status: 404, code: 'StudyNotFound' }],
+    () => ['a malformed study id', 'GET', '/studies/not%20an%20id', undefined, { status: 400, code: 'ValidationError', mentions: 'studyId' }],
+    () => ['metric for an unknown run', 'POST', `${S()}/runs/${unknownId}/metrics`, { step: 1, value: 1 }, { status: 404, code: 'RunNotFound' }],
+    () => ['metric for a completed run', 'POST', `${S()}/runs/${doneRunId}/metrics`, { step: 1, value: 1 }, { status: 409, code: 'RunNotRunning' }],
+    () => ['limit above 1000', 'GET', '/studies?limit=5000', undefined, { status: 400, code: 'ValidationError', mentions: 'limit' }],
+    () => ['limit not a number', 'GET', `${S()}/runs?limit=ten`, undefined, { status: 400, code: 'ValidationError', mentions: 'limit' }],
+    () => ['a forged cursor', 'GET', `${S()}/runs?cursor=${Buffer.from('{"pk":"STUDY#other","sk":"RUN#0"}').toString('base64url')}`, undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
+    () => ['garbage cursor', 'GET', '/studies?cursor=%%%', undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
+    () => ['unknown query parameter', 'GET', '/studies?sort=name', undefined, { status: 400, code: 'ValidationError', mentions: 'sort' }],
+    () => ['enqueue params outside the space', 'POST', `${S()}/runs/enqueue`, { params: { x: 7 } }, { status: 400, code: 'ValidationError', mentions: 'params.x' }],
+    () => ['enqueue params naming an unknown param', 'POST', `${S()}/runs/enqueue`, { params: { x: 0.5, y: 1 } }, { status: 400, code: 'ValidationError', mentions: 'params.y' }],
+  ];
+
+  it(`answers each of ${cases.length} malformed requests with a 4xx JSON error naming the field, and writes nothing`, async () => {
+    const before = await api.deps.store.listStudies(1000);
+    const runsBefore = await api.deps.store.loadRuns(studyId);
+    const eventsBefore = api.events.events.length;
+    for (const make of cases) {
+      const [title, method, path, body, expected, headers] = make();
+      const r = await api.call(method, path, body, headers);
+      expect(r.status, title).toBe(expected.status);
+      expect(r.body?.error?.code, title).toBe(expected.code);
+      expect(typeof r.body.error.message, title).toBe('string');
+      if (expected.mentions) expect(JSON.stringify(r.body.error), title).toContain(expected.mentions);
+    }
+    expect((await api.deps.store.listStudies(1000)).items).toHaveLength(before.items.length);
+    const runsAfter = await api.deps.store.loadRuns(studyId);
+    expect(runsAfter).toEqual(runsBefore);
+    expect(await api.deps.store.loadQueue(studyId)).toEqual([]);
+    expect(api.events.events.length).toBe(eventsBefore);
+  });
+});

@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testApi, type TestApi } from '../support/api';
+
+describe('complete and metrics (dynalite)', () => {
+  let api: TestApi;
+  let id: string;
+  beforeAll(async () => {
+    api = await testApi();
+    id = (await api.call('POST', '/studies', { name: 'c', space: { x: { type: 'float', low: 0, high: 1 } } })).body.studyId;
+  });
+  const newRun = async () => (await api.call('POST', `/studies/${id}/runs`)).body;
+
+  it('answers a repeated completion with the same value with the same answer', async () => {
+    const run = await newRun();
+    const a = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 0.3 });
+    const b = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 0.3 });
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(b.body).toEqual(a.body);
+    expect(a.body).toMatchObject({ state: 'completed', value: 0.3 });
+    expect(api.events.events.filter((e) => e.runId === run.runId && e.eventType === 'RunCompleted')).toHaveLength(1);
+  });
+
+  it('refuses a different value for a completed run with 409 RunAlreadyCompleted', async () => {
+    const run = await newRun();
+    await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 1 });
+    const r = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 2 });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'RunAlreadyCompleted', details: { value: 1 } });
+    expect((await api.deps.store.getRun(id, run.runId))?.value).toBe(1);
+  });
+
+  it('lets exactly one of two racing completions win', async () => {
+    const run = await newRun();
+    const [a, b] = await Promise.all([
+      api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 5 }),
+      api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 6 }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const stored = await api.deps.store.getRun(id, run.runId);
+    expect(stored?.value).toBe((a.status === 200 ? a : b).body.value);
+    expect(api.events.events.filter((e) => e.runId === run.runId && e.eventType === 'RunCompleted')).toHaveLength(1);
+  });
+
+  it('records a failed run with its reason, and a repeat of it is answered the same', async () => {
+    const run = await newRun();
+    const a = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { status: 'failed', reason: 'diverged' });
+    const b = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { status: 'failed', reason: 'diverged' });
+    expect(a.body).toMatchObject({ state: 'failed', failReason: 'diverged' });
+    expect(b.status).toBe(200);
+    const c = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 1 });
+    expect(c.body.error.code).toBe('RunNotRunning');
+  });
+
+  it('answers 404 RunNotFound for an unknown run and StudyNotFound for an unknown study', async () => {
+    const r = await api.call('POST', `/studies/${id}/runs/00000000-0000-4000-8000-000000000000/complete`, { value: 1 });
+    expect(r.status).toBe(404);
+    expect(r.body.error.code).toBe('RunNotFound');
+    const s = await api.call('POST', `/studies/00000000-0000-4000-8000-000000000000/runs/00000000-0000-4000-8000-000000000000/complete`, { value: 1 });
+    expect(s.body.error.code).toBe('StudyNotFound');
+  });
+
+  it('stores metrics per step: a repeat is idempotent, a different value for the step is 409', async () => {
+    const run = await newRun();
+    const a = await api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 1, value: 0.9 });
+    expect(a).toMatchObject({ status: 200, body: { prune: false } });
+    expect((await api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 1, value: 0.9 })).status).toBe(200);
+    const c = await api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 1, value: 0.8 });
+    expect(c.status).toBe(409);
+    expect(c.body.error).toMatchObject({ code: 'MetricConflict', details: { step: 1, stored: 0.9, sent: 0.8 } });
+    expect(api.events.events.filter((e) => e.runId === run.runId && e.eventType === 'MetricReported')).toHaveLength(1);
+    const stored = await api.deps.store.getRun(id, run.runId);
+    expect(stored).toMatchObject({ lastStep: 1, lastValue: 0.9 });
+  });
+});

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { testApi, type TestApi } from '../support/api';
+
+const space = {
+  lr: { type: 'float', low: 1e-5, high: 1e-1, log: true },
+  layers: { type: 'int', low: 1, high: 8 },
+  opt: { type: 'categorical', choices: ['adam', 'sgd', 1, true] },
+};
+
+describe('studies over the handlers (dynalite)', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+
+  it('creates a study with defaults filled in and returns it with a uuid studyId', async () => {
+    const r = await api.call('POST', '/studies', { name: 'first', space });
+    expect(r.status).toBe(201);
+    expect(r.body.studyId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.body).toMatchObject({
+      name: 'first',
+      direction: 'minimize',
+      space,
+      strategy: { name: 'auto' },
+      pruner: { name: 'none' },
+      maxRuns: null,
+      state: 'active',
+      best: null,
+      counts: { running: 0, completed: 0, failed: 0, pruned: 0, timed_out: 0 },
+      runStates: ['running', 'completed', 'failed', 'pruned', 'timed_out'],
+    });
+    expect(Number.isInteger(r.body.strategy.seed)).toBe(true);
+    expect(api.events.events.at(-1)).toMatchObject({ eventType: 'StudyCreated', studyId: r.body.studyId, version: 1 });
+  });
+
+  it('keeps the space order and numeric categorical choices exactly as given', async () => {
+    const created = await api.call('POST', '/studies', { name: 'order', space: { z: space.opt, a: space.lr } });
+    const got = await api.call('GET', `/studies/${created.body.studyId}`);
+    expect(Object.keys(got.body.space)).toEqual(['z', 'a']);
+    expect(got.body.space.z.choices).toEqual(['adam', 'sgd', 1, true]);
+  });
+
+  it('counts runs by state and reports the best completed run', async () => {
+    const { body: study } = await api.call('POST', '/studies', { name: 'counts', space, strategy: { name: 'random', seed: 3 } });
+    const runs = [];
+    for (let i = 0; i < 4; i++) runs.push((await api.call('POST', `/studies/${study.studyId}/runs`, {})).body);
+    await api.call('POST', `/studies/${study.studyId}/runs/${runs[0].runId}/complete`, { value: 0.5 });
+    await api.call('POST', `/studies/${study.studyId}/runs/${runs[1].runId}/complete`, { value: 0.25 });
+    await api.call('POST', `/studies/${study.studyId}/runs/${runs[2].runId}/complete`, { status: 'failed', reason: 'NaN loss' });
+    const got = await api.call('GET', `/studies/${study.studyId}`);
+    expect(got.body.counts).toEqual({ running: 1, completed: 2, failed: 1, pruned: 0, timed_out: 0 });
+    expect(got.body.best).toEqual({ runId: runs[1].runId, number: 1, params: runs[1].params, value: 0.25 });
+  });
+
+  it('finds the best by the largest value when maximizing', async () => {
+    const { body: study } = await api.call('POST', '/studies', { name: 'max', direction: 'maximize', space });
+    const a = (await api.call('POST', `/studies/${study.studyId}/runs`)).body;
+    const b = (await api.call('POST', `/studies/${study.studyId}/runs`)).body;
+    await api.call('POST', `/studies/${study.studyId}/runs/${a.runId}/complete`, { value: 0.9 });
+    await api.call('POST', `/studies/${study.studyId}/runs/${b.runId}/complete`, { value: 0.7 });
+    expect((await api.call('GET', `/studies/${study.studyId}`)).body.best.runId).toBe(a.runId);
+    const improved = api.events.events.filter((e) => e.studyId === study.studyId && e.eventType === 'BestImproved');
+    expect(improved).toHaveLength(1);
+  });
+
+  it('pages through studies newest first with an opaque cursor', async () => {
+    const ids = [];
+    for (let i = 0; i < 5; i++) {
+      api.advance(1000);
+      ids.push((await api.call('POST', '/studies', { name: `page-${i}`, space })).body.studyId);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await api.call('GET', `/studies?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(r.status).toBe(200);
+      expect(r.body.studies.length).toBeLessThanOrEqual(2);
+      seen.push(...r.body.studies.map((s: { studyId: string }) => s.studyId));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(seen.slice(0, 5)).toEqual([...ids].reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('pages through runs in number order', async () => {
+    const { body: study } = await api.call('POST', '/studies', { name: 'runs-page', space });
+    for (let i = 0; i < 7; i++) await api.call('POST', `/studies/${study.studyId}/runs`);
+    const numbers: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await api.call('GET', `/studies/${study.studyId}/runs?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      numbers.push(...r.body.runs.map((x: { number: number }) => x.number));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it('deletes a study with all its runs, then answers 404 for it', async () => {
+    const { body: study } = await api.call('POST', '/studies', { name: 'doomed', space });
+    const run = (await api.call('POST', `/studies/${study.studyId}/runs`, {})).body;
+    await api.call('POST', `/studies/${study.studyId}/runs/${run.runId}/metrics`, { step: 1, value: 2 });
+    expect((await api.call('DELETE', `/studies/${study.studyId}`)).status).toBe(204);
+    expect((await api.call('GET', `/studies/${study.studyId}`)).body.error.code).toBe('StudyNotFound');
+    expect((await api.call('DELETE', `/studies/${study.studyId}`)).status).toBe(404);
+    expect(await api.deps.store.loadRuns(study.studyId)).toEqual([]);
+    expect((await api.deps.store.getCurve(study.studyId, 0)).size).toBe(0);
+  });
+
+  it('stops a study: asks get 409 StudyStopped, running runs still complete', async () => {
+    const { body: study } = await api.call('POST', '/studies', { name: 'stop', space });
+    const run = (await api.call('POST', `/studies/${study.studyId}/runs`)).body;
+    const stopped = await api.call('POST', `/studies/${study.studyId}/stop`);
+    expect(stopped.body.state).toBe('stopped');
+    const again = await api.call('POST', `/studies/${study.studyId}/runs`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('StudyStopped');
+    expect((await api.call('POST', `/studies/${study.studyId}/runs/${run.runId}/complete`, { value: 1 })).status).toBe(200);
+    expect((await api.call('POST', `/studies/${study.studyId}/stop`)).status).toBe(200);
+    expect(api.events.events.filter((e) => e.studyId === study.studyId && e.eventType === 'StudyStopped')).toHaveLength(1);
+  });
+});

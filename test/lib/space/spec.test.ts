@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { spaceSchema, spaceToJson } from '../../../lib/space/spec';
+
+const issuesOf = (raw: unknown) => {
+  const r = spaceSchema.safeParse(raw);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+describe('search space validation', () => {
+  it('accepts every param kind and keeps the given order', () => {
+    const raw = {
+      lr: { type: 'float', low: 1e-5, high: 1, log: true },
+      drop: { type: 'float', low: 0, high: 0.5, step: 0.1 },
+      bs: { type: 'int', low: 16, high: 256, log: true },
+      opt: { type: 'categorical', choices: ['adam', 0.5, false] },
+    };
+    const r = spaceSchema.parse(raw);
+    expect(r.map((d) => d.name)).toEqual(['lr', 'drop', 'bs', 'opt']);
+    expect(spaceToJson(r)).toEqual(raw);
+  });
+
+  it('says why step and log cannot be combined', () => {
+    expect(issuesOf({ x: { type: 'int', low: 1, high: 100, log: true, step: 2 } })).toEqual([
+      expect.stringMatching(/^x\.step: cannot be combined with log: a log scale has no constant step/),
+    ]);
+  });
+
+  it('refuses steps that do not divide the range, naming the numbers', () => {
+    expect(issuesOf({ x: { type: 'int', low: 0, high: 10, step: 3 } })[0]).toMatch(/^x\.step: must divide high - low exactly \(10 - 0 = 10/);
+    expect(issuesOf({ x: { type: 'float', low: 0, high: 1, step: 0.1 } })).toEqual([]);
+  });
+
+  it('refuses non-finite bounds and more than 1000 choices', () => {
+    expect(issuesOf({ x: { type: 'float', low: 0, high: Infinity } })[0]).toMatch(/^x\.high/);
+    expect(issuesOf({ c: { type: 'categorical', choices: Array.from({ length: 1001 }, (_, i) => i) } })[0]).toMatch(/^c\.choices: at most 1000/);
+  });
+});

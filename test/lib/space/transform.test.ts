@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { ParamDef, Space } from '../../../lib/domain/types';
+import { createRng } from '../../../lib/random';
+import {
+  decodeUnit,
+  dimValues,
+  dimsOf,
+  encodeUnit,
+  fromUnit,
+  paramsProblems,
+  sampleUniform,
+  spaceSize,
+  toUnit,
+  type NumericDim,
+} from '../../../lib/space/transform';
+
+const numeric = (def: ParamDef) => dimsOf([def])[0] as NumericDim;
+
+describe('unit-cube transform', () => {
+  it('maps float bounds to 0 and 1 and round-trips interior values', () => {
+    const d = numeric({ name: 'x', type: 'float', low: -2, high: 6 });
+    expect(toUnit(d, -2)).toBe(0);
+    expect(toUnit(d, 6)).toBe(1);
+    for (const v of [-1.5, 0, 3.25, 5.999]) expect(fromUnit(d, toUnit(d, v))).toBeCloseTo(v, 12);
+  });
+
+  it('puts log floats on a log scale: the geometric midpoint maps to 0.5', () => {
+    const d = numeric({ name: 'lr', type: 'float', low: 1e-5, high: 1e-1, log: true });
+    expect(toUnit(d, 1e-3)).toBeCloseTo(0.5, 12);
+    expect(fromUnit(d, 0)).toBeCloseTo(1e-5, 18);
+    expect(fromUnit(d, 1)).toBeCloseTo(1e-1, 15);
+  });
+
+  it('gives every int an equal slice of [0, 1] (bounds widened by half a step)', () => {
+    const d = numeric({ name: 'n', type: 'int', low: 1, high: 4 });
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 4000; i++) {
+      const v = fromUnit(d, (i + 0.5) / 4000);
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    expect([...counts.entries()].sort()).toEqual([
+      [1, 1000],
+      [2, 1000],
+      [3, 1000],
+      [4, 1000],
+    ]);
+  });
+
+  it('snaps stepped floats onto the grid without binary noise and never past high', () => {
+    const d = numeric({ name: 's', type: 'float', low: 0.1, high: 0.9, step: 0.2 });
+    expect(dimValues(d)).toEqual([0.1, 0.3, 0.5, 0.7, 0.9]);
+    expect(fromUnit(d, 1)).toBe(0.9);
+    expect(fromUnit(d, 0)).toBe(0.1);
+    expect(fromUnit(d, 0.5)).toBe(0.5);
+  });
+
+  it('rounds log ints to integers within bounds, each value reachable', () => {
+    const d = numeric({ name: 'b', type: 'int', low: 1, high: 1024, log: true });
+    const seen = new Set<number>();
+    for (let i = 0; i <= 10000; i++) {
+      const v = fromUnit(d, i / 10000);
+      expect(Number.isInteger(v)).toBe(true);
+      expect(v).toBeGreaterThanOrEqual(1);
+      expect(v).toBeLessThanOrEqual(1024);
+      seen.add(v);
+    }
+    expect(seen.has(1)).toBe(true);
+    expect(seen.has(1024)).toBe(true);
+  });
+
+  it('clamps unit values outside [0, 1] to the bounds', () => {
+    const d = numeric({ name: 'x', type: 'float', low: 0, high: 1 });
+    expect(fromUnit(d, -3)).toBe(0);
+    expect(fromUnit(d, 7)).toBe(1);
+  });
+
+  it('one-hot encodes categoricals and decodes by argmax', () => {
+    const space: Space = [
+      { name: 'x', type: 'float', low: 0, high: 10 },
+      { name: 'c', type: 'categorical', choices: ['a', 2, false] },
+    ];
+    expect(encodeUnit(space, { x: 5, c: 2 })).toEqual([0.5, 0, 1, 0]);
+    expect(decodeUnit(space, [0.25, 0.1, 0.2, 0.9])).toEqual({ x: 2.5, c: false });
+  });
+
+  it('samples inside the space and reproducibly per seed', () => {
+    const space: Space = [
+      { name: 'lr', type: 'float', low: 1e-4, high: 1, log: true },
+      { name: 'n', type: 'int', low: -3, high: 9, step: 3 },
+      { name: 'c', type: 'categorical', choices: ['a', 'b'] },
+    ];
+    const a = Array.from({ length: 200 }, ((rng) => () => sampleUniform(space, rng))(createRng(9)));
+    const b = Array.from({ length: 200 }, ((rng) => () => sampleUniform(space, rng))(createRng(9)));
+    expect(a).toEqual(b);
+    for (const p of a) expect(paramsProblems(space, p)).toEqual([]);
+    expect(new Set(a.map((p) => p.n))).toEqual(new Set([-3, 0, 3, 6, 9]));
+  });
+
+  it('counts the points of discrete spaces and calls continuous ones infinite', () => {
+    expect(spaceSize([{ name: 'a', type: 'int', low: 0, high: 9 }, { name: 'c', type: 'categorical', choices: [1, 2, 3] }])).toBe(30);
+    expect(spaceSize([{ name: 'x', type: 'float', low: 0, high: 1 }])).toBe(Infinity);
+  });
+
+  it('names each field that is not a point of the space', () => {
+    const space: Space = [
+      { name: 'n', type: 'int', low: 0, high: 10, step: 2 },
+      { name: 'c', type: 'categorical', choices: ['a'] },
+    ];
+    const issues = paramsProblems(space, { n: 3, c: 'b', z: 1 });
+    expect(issues.map((i) => i.path).sort()).toEqual(['params.c', 'params.n', 'params.z']);
+    expect(paramsProblems(space, { n: 4, c: 'a' })).toEqual([]);
+  });
+});
