@@ -4,16 +4,14 @@
  * lifecycle events (Server-Sent Events). With an API key set, requests without it get 401, like API
  * Gateway's 403 for a missing key but with our error shape.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../../lib/http/handler';
 import type { LocalEventHub } from '../../lib/events/local';
 import { serveEvents } from './sse';
+import { loadHandler, toProxyEvent } from './proxy-event';
 import { matchRoute } from './router';
-
-type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 /** Requests far above the handlers' own limit are cut off while reading, not buffered. */
 const READ_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
@@ -29,16 +27,6 @@ export interface LocalServer {
   server: Server;
   url: string;
   close(): Promise<void>;
-}
-
-const handlers = new Map<string, Promise<Handler>>();
-export function loadHandler(name: string): Promise<Handler> {
-  let h = handlers.get(name);
-  if (!h) {
-    h = import(`../../functions/${name}.ts`).then((m: { handler: Handler }) => m.handler);
-    handlers.set(name, h);
-  }
-  return h;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -64,47 +52,6 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export interface RequestParts {
-  method: string;
-  url: URL;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  resource: string;
-  pathParameters: Record<string, string>;
-}
-
-/** An API Gateway (REST, proxy integration) event, as API Gateway would build it for this request. */
-export function toProxyEvent({ method, url, headers: rawHeaders, body, resource, pathParameters }: RequestParts): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(rawHeaders)) {
-    if (v === undefined) continue;
-    headers[k] = Array.isArray(v) ? v.join(',') : v;
-    multiValueHeaders[k] = Array.isArray(v) ? v : [v];
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    query[k] = v;
-    (multiQuery[k] ??= []).push(v);
-  }
-  const hasQuery = Object.keys(query).length > 0;
-  return {
-    httpMethod: method,
-    path: url.pathname,
-    resource,
-    pathParameters,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    headers,
-    multiValueHeaders,
-    body: body === '' ? null : body,
-    isBase64Encoded: false,
-    stageVariables: null,
-    requestContext: { requestId: randomUUID(), httpMethod: method, path: url.pathname, resourcePath: resource, stage: 'local' } as APIGatewayProxyEvent['requestContext'],
-  };
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {

@@ -17,7 +17,8 @@ const strategyConfig = z.looseObject({
 });
 const prunerConfig = z.looseObject({ name: z.string({ error: 'must be a pruner name' }).max(64) });
 
-const priorRun = z.strictObject({
+/** A run of an export document: the fields a strategy learns from; the rest of the run is ignored. */
+const priorRun = z.looseObject({
   params: z.record(z.string(), z.union([z.string(), finite, z.boolean()])),
   value: finite.optional(),
   state: z.enum(['running', 'completed', 'failed', 'pruned', 'timed_out']).optional(),

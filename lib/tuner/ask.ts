@@ -107,7 +107,8 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
     }
     // Lost the number to a concurrent ask: catch up on what it (and others) wrote, then decide again.
     runs.push(...(await deps.store.loadRuns(study.studyId, number - 1)));
-    await sleep(Math.random() * Math.min(50, 2 * (attempt + 1)));
+    // Exponential backoff with full jitter: racers spread out instead of colliding again in lockstep.
+    await sleep(Math.random() * Math.min(250, 2 * 1.25 ** attempt));
   }
   throw new RetryLaterError(`too many concurrent asks on study ${study.studyId}; retry shortly`, 1);
 }

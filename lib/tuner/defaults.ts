@@ -11,7 +11,7 @@ export const MAX_METRIC_TIMEOUT_SECONDS = 7 * 24 * 3600;
 export const MAX_RUNS_LIMIT = 1_000_000;
 export const MAX_RETRY_FAILED = 10;
 /** Optimistic-concurrency attempts of one ask before it answers 429. */
-export const ASK_MAX_ATTEMPTS = 40;
+export const ASK_MAX_ATTEMPTS = 80;
 /** How long an ask holds its idempotency-key claim before another request may take it over. */
 export const REQUEST_LEASE_MS = 30_000;
 export const MAX_ENQUEUE_PER_CALL = 100;

@@ -7,7 +7,7 @@ import { MemoryPublisher } from '../../lib/events/publisher';
 import type { TunerDeps } from '../../lib/tuner/deps';
 import { setDeps } from '../../lib/wiring';
 import { matchRoute } from '../../infra/local/router';
-import { loadHandler, toProxyEvent } from '../../infra/local/server';
+import { loadHandler, toProxyEvent } from '../../infra/local/proxy-event';
 import { freshTable } from './dynamo';
 
 export interface Reply<T = any> {
