@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""A trainer for VisuTility Tuner using only Python's standard library.
+
+    python3 examples/trainer.py [--url http://127.0.0.1:3000] [--runs 50] [--workers 1]
+
+Creates a study, then asks for params, "trains" (a noisy quadratic with live metrics), and reports the
+result, until the study's maxRuns is reached. Replace `train` with your own training loop.
+"""
+import argparse, json, math, os, random, threading, urllib.error, urllib.request, uuid
+
+
+def call(base, method, path, body=None, key=None, retries=5):
+    """One API call; retries 429/503 (honouring Retry-After) and connection errors. Asks carry an
+    Idempotency-Key, so a retried ask whose answer was lost returns the same run."""
+    headers = {"content-type": "application/json"}
+    if os.environ.get("TUNER_API_KEY"):
+        headers["x-api-key"] = os.environ["TUNER_API_KEY"]
+    if key:
+        headers["idempotency-key"] = key
+    data = None if body is None else json.dumps(body).encode()
+    for attempt in range(retries):
+        req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as res:
+                text = res.read()
+                return res.status, (json.loads(text) if text else None)
+        except urllib.error.HTTPError as e:
+            payload = json.loads(e.read() or b"null")
+            if e.code in (429, 503) and attempt < retries - 1:
+                threading.Event().wait(float(e.headers.get("retry-after", "1")))
+                continue
+            return e.code, payload
+        except urllib.error.URLError:
+            if attempt == retries - 1:
+                raise
+            threading.Event().wait(0.5 * (attempt + 1))
+
+
+def train(params, report):
+    """Stand-in for real training: loss falls towards a value that depends on the params."""
+    target = (math.log10(params["lr"]) + 3) ** 2 + (params["layers"] - 4) ** 2 / 10
+    target += 0.3 if params["optimizer"] == "sgd" else 0.0
+    for step in range(1, 6):
+        loss = target + 2.0 / step + random.random() * 0.01
+        if report(step, loss):
+            return None  # pruned: stop early
+    return loss
+
+
+def worker(base, study_id, done):
+    while True:
+        status, run = call(base, "POST", f"/studies/{study_id}/runs", {"workerId": threading.current_thread().name}, key=str(uuid.uuid4()))
+        if status == 409:  # StudyExhausted or StudyStopped: nothing left to do
+            return
+        assert status == 201, run
+        path = f"/studies/{study_id}/runs/{run['runId']}"
+        report = lambda step, value: call(base, "POST", path + "/metrics", {"step": step, "value": value})[1]["prune"]
+        try:
+            value = train(run["params"], report)
+        except Exception as e:  # a crashed run is reported, never left running
+            call(base, "POST", path + "/complete", {"status": "failed", "reason": str(e)[:1000]})
+            continue
+        if value is not None:
+            call(base, "POST", path + "/complete", {"value": value})
+        done.append(run["number"])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", default=os.environ.get("TUNER_URL", "http://127.0.0.1:3000"))
+    p.add_argument("--runs", type=int, default=50)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--strategy", default="auto")
+    args = p.parse_args()
+    space = {
+        "lr": {"type": "float", "low": 1e-5, "high": 1e-1, "log": True},
+        "layers": {"type": "int", "low": 1, "high": 8},
+        "optimizer": {"type": "categorical", "choices": ["adam", "sgd"]},
+    }
+    status, study = call(args.url, "POST", "/studies", {"name": "python-example", "space": space, "maxRuns": args.runs, "strategy": {"name": args.strategy}})
+    assert status == 201, study
+    done = []
+    threads = [threading.Thread(target=worker, args=(args.url, study["studyId"], done), name=f"w{i}") for i in range(args.workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _, final = call(args.url, "GET", f"/studies/{study['studyId']}")
+    print(json.dumps({"studyId": study["studyId"], "runs": len(done), "counts": final["counts"], "best": final["best"]}))
+
+
+if __name__ == "__main__":
+    main()
