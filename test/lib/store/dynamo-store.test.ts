@@ -1,0 +1,160 @@
+/** The DynamoDB adapter against dynalite: conditional writes, pagination across 1 MB pages, cursors. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../../lib/domain/types';
+import type { StoredStudy } from '../../../lib/store/store';
+import { freshTable } from '../../support/dynamo';
+
+const study = (studyId: string, createdAt = '2026-01-01T00:00:00.000Z'): StoredStudy => ({
+  studyId,
+  name: 's',
+  direction: 'minimize',
+  space: [{ name: 'x', type: 'float', low: 0, high: 1 }],
+  strategy: { name: 'random', seed: 1, options: {} },
+  pruner: { name: 'none', options: {} },
+  metricTimeoutSeconds: 60,
+  retryFailed: 0,
+  state: 'active',
+  createdAt,
+  updatedAt: createdAt,
+  finishedRuns: 0,
+  queueSeq: 0,
+  priorCount: 0,
+});
+
+const run = (studyId: string, number: number, extra: Partial<Run> = {}): Run => ({
+  studyId,
+  runId: `00000000-0000-4000-8000-${String(number).padStart(12, '0')}`,
+  number,
+  params: { x: number / 1000 },
+  state: 'running',
+  deadline: 1000 + number,
+  createdAt: 't',
+  updatedAt: 't',
+  ...extra,
+});
+
+describe('DynamoStudyStore (dynalite)', () => {
+  let t: Awaited<ReturnType<typeof freshTable>>;
+  beforeAll(async () => {
+    t = await freshTable();
+  });
+
+  it('refuses a second study with the same id', async () => {
+    await t.store.createStudy(study('dup'));
+    await expect(t.store.createStudy(study('dup'))).rejects.toMatchObject({ code: 'StudyAlreadyExists', status: 409 });
+  });
+
+  it('lets exactly one of 20 racing inserts take a run number', async () => {
+    await t.store.createStudy(study('race'));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => t.store.insertRun({ ...run('race', 0), runId: `r-${i}` })));
+    expect(results.filter((r) => r === 'inserted')).toHaveLength(1);
+    expect(results.filter((r) => r === 'taken')).toHaveLength(19);
+  });
+
+  it('loads every run across several 1 MB query pages, in number order, and catches up after a number', async () => {
+    await t.store.createStudy(study('big'));
+    const pad = 'p'.repeat(3000);
+    const runs = Array.from({ length: 450 }, (_, i) => run('big', i, { workerId: pad }));
+    for (let i = 0; i < runs.length; i += 30) await Promise.all(runs.slice(i, i + 30).map((r) => t.store.insertRun(r)));
+    const loaded = await t.store.loadRuns('big');
+    expect(loaded.map((r) => r.number)).toEqual(runs.map((r) => r.number));
+    expect((await t.store.loadRuns('big', 439)).map((r) => r.number)).toEqual([440, 441, 442, 443, 444, 445, 446, 447, 448, 449]);
+  });
+
+  it('finds a run by id through the index and moves it only from the named states', async () => {
+    await t.store.createStudy(study('tr'));
+    await t.store.insertRun(run('tr', 0));
+    const found = await t.store.getRun('tr', run('tr', 0).runId);
+    expect(found?.number).toBe(0);
+    const ok = await t.store.transitionRun('tr', 0, ['running'], { state: 'completed', value: 3 });
+    expect(ok).toMatchObject({ ok: true, run: { state: 'completed', value: 3 } });
+    const again = await t.store.transitionRun('tr', 0, ['running'], { state: 'failed' });
+    expect(again).toMatchObject({ ok: false, run: { state: 'completed' } });
+    expect(await t.store.transitionRun('tr', 99, ['running'], { state: 'failed' })).toEqual({ ok: false, run: undefined });
+  });
+
+  it('lists overdue running runs for the sweeper and drops runs that stopped running', async () => {
+    const table = await freshTable();
+    await table.store.createStudy(study('sw'));
+    for (let i = 0; i < 4; i++) await table.store.insertRun(run('sw', i, { deadline: 100 * (i + 1) }));
+    expect(await table.store.listOverdueRuns(250, 10)).toEqual([
+      { studyId: 'sw', number: 0 },
+      { studyId: 'sw', number: 1 },
+    ]);
+    await table.store.transitionRun('sw', 0, ['running'], { state: 'completed', value: 1 });
+    await table.store.transitionRun('sw', 1, ['running'], { deadline: 10_000 });
+    expect(await table.store.listOverdueRuns(450, 10)).toEqual([
+      { studyId: 'sw', number: 2 },
+      { studyId: 'sw', number: 3 },
+    ]);
+  });
+
+  it('records the best only when it improves, in the study direction', async () => {
+    await t.store.createStudy(study('best'));
+    const b = (n: number, value: number) => ({ runId: `r${n}`, number: n, params: { x: 0 }, value });
+    expect((await t.store.recordFinished('best', b(0, 5), 'minimize', 'now')).improved).toBe(true);
+    expect((await t.store.recordFinished('best', b(1, 7), 'minimize', 'now')).improved).toBe(false);
+    const better = await t.store.recordFinished('best', b(2, 1), 'minimize', 'now');
+    expect(better).toMatchObject({ improved: true, previous: { runId: 'r0', value: 5 } });
+    const s = await t.store.getStudy('best');
+    expect(s).toMatchObject({ best: { runId: 'r2', value: 1 }, finishedRuns: 3 });
+  });
+
+  it('claims an idempotency key once, hands the run number to later claims, and lets an expired lease be taken over', async () => {
+    await t.store.createStudy(study('idem'));
+    const a = await t.store.claimRequest('idem', 'k', 'f', 1000, 500);
+    expect(a.kind).toBe('claimed');
+    expect((await t.store.claimRequest('idem', 'k', 'f', 1200, 500)).kind).toBe('busy');
+    const taken = await t.store.claimRequest('idem', 'k', 'f', 1600, 500);
+    expect(taken.kind).toBe('claimed');
+    // The first claimant's token no longer finishes the request.
+    await expect(t.store.finishRequest('idem', 'k', (a as { token: string }).token, 1)).rejects.toThrow();
+    await t.store.finishRequest('idem', 'k', (taken as { token: string }).token, 7);
+    expect(await t.store.claimRequest('idem', 'k', 'f', 99_999, 500)).toEqual({ kind: 'done', runNumber: 7, fingerprint: 'f' });
+  });
+
+  it('stores a metric once and returns every run value at a step', async () => {
+    await t.store.createStudy(study('m'));
+    expect(await t.store.putMetric('m', 0, 5, 0.5, 'now')).toEqual({ kind: 'stored' });
+    expect(await t.store.putMetric('m', 0, 5, 0.5, 'now')).toEqual({ kind: 'same' });
+    expect(await t.store.putMetric('m', 0, 5, 0.4, 'now')).toEqual({ kind: 'conflict', stored: 0.5 });
+    await t.store.putMetric('m', 1, 5, 0.7, 'now');
+    await t.store.putMetric('m', 1, 6, 0.6, 'now');
+    await t.store.putMetric('m', 2, 50, 0.1, 'now');
+    const at = await t.store.valuesAtSteps('m', [5, 6, 7]);
+    expect(at.get(5)).toEqual([
+      { number: 0, value: 0.5 },
+      { number: 1, value: 0.7 },
+    ]);
+    expect(at.get(6)).toEqual([{ number: 1, value: 0.6 }]);
+    expect(at.get(7)).toEqual([]);
+    expect([...(await t.store.getCurve('m', 1)).entries()]).toEqual([
+      [5, 0.7],
+      [6, 0.6],
+    ]);
+  });
+
+  it('rejects cursors from another study or made by hand', async () => {
+    await t.store.createStudy(study('c1'));
+    for (let i = 0; i < 3; i++) await t.store.insertRun(run('c1', i));
+    const page = await t.store.listRuns('c1', 2);
+    expect(page.items).toHaveLength(2);
+    expect(page.nextCursor).toBeDefined();
+    expect((await t.store.listRuns('c1', 2, page.nextCursor)).items.map((r) => r.number)).toEqual([2]);
+    await expect(t.store.listRuns('race', 2, page.nextCursor)).rejects.toMatchObject({ code: 'ValidationError' });
+    await expect(t.store.listRuns('c1', 2, 'bm90LWpzb24')).rejects.toMatchObject({ code: 'ValidationError' });
+  });
+
+  it('deletes a study and everything under it, more than one batch', async () => {
+    await t.store.createStudy(study('del'));
+    for (let i = 0; i < 60; i++) await t.store.insertRun(run('del', i));
+    for (let i = 0; i < 30; i++) await t.store.putMetric('del', 0, i, i, 'now');
+    await t.store.enqueue('del', [{ x: 0.5 }], 'now');
+    expect(await t.store.deleteStudy('del')).toBe(true);
+    expect(await t.store.getStudy('del')).toBeUndefined();
+    expect(await t.store.loadRuns('del')).toEqual([]);
+    expect((await t.store.getCurve('del', 0)).size).toBe(0);
+    expect(await t.store.loadQueue('del')).toEqual([]);
+    expect(await t.store.deleteStudy('del')).toBe(false);
+  });
+});
