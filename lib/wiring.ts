@@ -3,6 +3,7 @@
  * and hands them to the use cases. Local mode and tests inject their own with `setDeps`.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EventPublisher } from './events/publisher';
 import { SnsPublisher } from './events/sns';
 import { createDocumentClient } from './store/clients';
@@ -12,10 +13,24 @@ import type { TunerDeps } from './tuner/deps';
 
 let deps: TunerDeps | undefined;
 let logger: Logger | undefined;
+let metrics: Metrics | null | undefined;
 
 export function getLogger(): Logger {
   logger ??= new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'visutility-tuner' });
   return logger;
+}
+
+/**
+ * CloudWatch metrics (embedded metric format on stdout), in Lambda only: local mode and tests have no
+ * CloudWatch to read them, and the lines would drown the event log.
+ */
+export function getMetrics(): Metrics | undefined {
+  if (metrics === undefined) {
+    metrics = process.env.AWS_LAMBDA_FUNCTION_NAME
+      ? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'VisuTilityTuner', serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'visutility-tuner' })
+      : null;
+  }
+  return metrics ?? undefined;
 }
 
 /** Adapters from the environment the stack sets: TABLE_NAME, TOPIC_ARN (and DYNAMODB_ENDPOINT locally). */

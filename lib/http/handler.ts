@@ -6,7 +6,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { NotFoundError, TunerError, ValidationError } from '../errors';
 import type { TunerDeps } from '../tuner/deps';
-import { getDeps, getLogger } from '../wiring';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { getDeps, getLogger, getMetrics } from '../wiring';
 import { errorResponse, json, toTunerError, validationFrom } from './errors';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway itself allows 10 MB). */
@@ -37,20 +38,42 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
     const requestId = event.requestContext?.requestId;
+    const logger = getLogger();
+    const metrics = getMetrics();
+    const started = Date.now();
+    logger.resetKeys();
+    // Every log line of this request carries the ids a user would search by.
+    logger.appendKeys({ requestId, route: `${event.httpMethod} ${event.resource}`, ...pick(event.pathParameters, ['studyId', 'runId']) });
+    let status = 500;
     try {
       const headers = lowerHeaders(event.headers);
       const path = checkPath(event.pathParameters ?? {});
       const body = spec.body ? parseBody(event, headers, spec.body) : undefined;
       const query = spec.query ? parseQuery(event, spec.query) : undefined;
       const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event });
-      const status = spec.status ?? 200;
+      status = spec.status ?? 200;
       return status === 204 ? { statusCode: 204, headers: {}, body: '' } : json(status, result);
     } catch (err) {
       const e = toTunerError(err);
-      if (e.status >= 500) getLogger().error('request failed', { error: err as Error, path: event.path, method: event.httpMethod, requestId });
+      status = e.status;
+      if (e.status >= 500) logger.error('request failed', { error: err as Error, path: event.path, method: event.httpMethod });
+      else logger.debug('request refused', { code: e.code, message: e.message });
       return errorResponse(e, requestId);
+    } finally {
+      if (metrics) {
+        metrics.addDimension('route', event.resource ?? 'unknown');
+        metrics.addMetric(status >= 500 ? 'ServerErrors' : status >= 400 ? 'ClientErrors' : 'Requests', MetricUnit.Count, 1);
+        metrics.addMetric('Latency', MetricUnit.Milliseconds, Date.now() - started);
+        metrics.publishStoredMetrics();
+      }
     }
   };
+}
+
+function pick(obj: Record<string, string | undefined> | null | undefined, names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) if (obj?.[n] !== undefined) out[n] = obj[n] as string;
+  return out;
 }
 
 function lowerHeaders(h: APIGatewayProxyEvent['headers']): Record<string, string> {
