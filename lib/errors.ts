@@ -3,16 +3,11 @@
  * fix the request (4xx), retry (429/503), or report a bug (500). `lib/http/errors.ts` is the one
  * place that maps them to HTTP responses.
  */
-export type ErrorCode =
-  | 'ValidationError'
-  | 'InvalidJson'
-  | 'PayloadTooLarge'
-  | 'Unauthorized'
-  | 'NotFound'
-  | 'StudyNotFound'
-  | 'RunNotFound'
-  | 'RouteNotFound'
-  | 'MethodNotAllowed'
+/** 404s: the named thing does not exist. */
+export type NotFoundCode = 'StudyNotFound' | 'RunNotFound' | 'RouteNotFound' | 'NotFound';
+
+/** 409s: valid, but in conflict with the current state; each says which. */
+export type ConflictCode =
   | 'StudyExhausted'
   | 'StudyStopped'
   | 'StudyAlreadyExists'
@@ -20,7 +15,16 @@ export type ErrorCode =
   | 'RunNotRunning'
   | 'MetricConflict'
   | 'RequestInProgress'
-  | 'IdempotencyKeyReused'
+  | 'IdempotencyKeyReused';
+
+export type ErrorCode =
+  | NotFoundCode
+  | ConflictCode
+  | 'ValidationError'
+  | 'InvalidJson'
+  | 'PayloadTooLarge'
+  | 'Unauthorized'
+  | 'MethodNotAllowed'
   | 'StrategyNotAvailable'
   | 'PrunerNotAvailable'
   | 'TooManyConflicts'
@@ -72,7 +76,7 @@ export class ValidationError extends TunerError {
 }
 
 export class NotFoundError extends TunerError {
-  constructor(code: 'StudyNotFound' | 'RunNotFound' | 'RouteNotFound' | 'NotFound', message: string) {
+  constructor(code: NotFoundCode, message: string) {
     super(code, 404, message);
   }
 }
@@ -80,15 +84,7 @@ export class NotFoundError extends TunerError {
 /** The request is valid but conflicts with the current state: do not retry it unchanged. */
 export class ConflictError extends TunerError {
   constructor(
-    code:
-      | 'StudyExhausted'
-      | 'StudyStopped'
-      | 'StudyAlreadyExists'
-      | 'RunAlreadyCompleted'
-      | 'RunNotRunning'
-      | 'MetricConflict'
-      | 'IdempotencyKeyReused'
-      | 'RequestInProgress',
+    code: ConflictCode,
     message: string,
     details?: unknown,
     retryAfterSeconds?: number,

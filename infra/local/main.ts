@@ -1,22 +1,18 @@
 /**
  * `npm start`: the whole service on this machine. dynalite (the DynamoDB API) persisted under .tuner/
- * (TUNER_DATA_DIR; --memory for a throwaway one), the table created if missing, the same handlers as
- * Lambda behind http://127.0.0.1:$PORT, events printed as JSON lines and streamed at GET /events, and
- * the timeout sweeper every minute. Ctrl-C stops it cleanly.
+ * (TUNER_DATA_DIR; --memory for a throwaway one), the same handlers as Lambda behind
+ * http://127.0.0.1:$PORT, events printed as JSON lines and streamed at GET /events, and the timeout
+ * sweeper every minute. Ctrl-C (or SIGTERM) stops it cleanly.
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalEventHub } from '../../lib/events/local';
-import { createDocumentClient, localClientConfig } from '../../lib/store/clients';
-import { ensureTable } from '../../lib/store/create-table';
-import { DynamoStudyStore } from '../../lib/store/dynamo-store';
-import { sweepTimeouts } from '../../lib/tuner/timeouts';
-import { setDeps } from '../../lib/wiring';
-import { startEngine } from './engine';
-import { startLocalServer } from './server';
+import { startLocal } from './app';
 
-const TABLE = 'visutility-tuner-local';
+const USAGE = `usage: npm start [-- --memory] [-- --port N] [-- --quiet]
+  --memory   keep data in memory only (nothing written under .tuner/)
+  --port N   listen on port N (default $PORT or 3000)
+  --quiet    do not print events
+env: PORT, TUNER_DATA_DIR (default ./.tuner), TUNER_API_KEY (require this x-api-key)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -27,53 +23,28 @@ async function main(): Promise<void> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    console.log(`usage: npm start [-- --memory] [-- --port N] [-- --quiet]
-  --memory   keep data in memory only (nothing written under .tuner/)
-  --port N   listen on port N (default $PORT or 3000)
-  --quiet    do not print events
-env: PORT, TUNER_DATA_DIR (default ./.tuner), TUNER_API_KEY (require this x-api-key)`);
-    return;
-  }
-  const port = Number(values.port ?? process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
+  if (values.help) return console.log(USAGE);
+  const rawPort = values.port ?? process.env.PORT ?? '3000';
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535) throw new Error(`invalid port "${rawPort}": give a number from 0 to 65535`);
 
-  let path: string | undefined;
-  if (!values.memory) {
-    path = resolve(process.env.TUNER_DATA_DIR ?? '.tuner');
-    mkdirSync(path, { recursive: true });
-  }
-  const engine = await startEngine({ path });
-  const { raw, doc } = createDocumentClient(localClientConfig(engine.endpoint));
-  await ensureTable(raw, TABLE);
-
-  const hub = new LocalEventHub({ out: values.quiet ? undefined : process.stdout });
-  const deps = { store: new DynamoStudyStore({ client: doc, tableName: TABLE }), events: hub, clock: Date.now };
-  setDeps(deps);
-
+  const dataDir = values.memory ? undefined : resolve(process.env.TUNER_DATA_DIR ?? '.tuner');
   const apiKey = process.env.TUNER_API_KEY || undefined;
-  const server = await startLocalServer({ hub, apiKey, port });
-  const sweeper = setInterval(() => {
-    sweepTimeouts(deps).catch((err) => console.error(JSON.stringify({ level: 'ERROR', message: 'sweep failed', error: String(err) })));
-  }, 60_000);
-  sweeper.unref();
+  const service = await startLocal({ dataDir, port, apiKey, eventsOut: values.quiet ? undefined : process.stdout });
 
-  const keyHint = apiKey ? ` -H 'x-api-key: $TUNER_API_KEY'` : '';
-  console.error(`VisuTility Tuner listening on ${server.url} (data: ${path ?? 'in memory'}${apiKey ? ', x-api-key required' : ''})`);
+  const keyHint = apiKey ? ` -H "x-api-key: $TUNER_API_KEY"` : '';
+  console.error(`VisuTility Tuner listening on ${service.url} (data: ${dataDir ?? 'in memory'}${apiKey ? '; x-api-key required' : ''})`);
   console.error(
-    `try: curl -s${keyHint} -X POST ${server.url}/studies -H 'content-type: application/json' -d '{"name":"demo","space":{"lr":{"type":"float","low":1e-5,"high":1e-1,"log":true}}}'`,
+    `try: curl -s${keyHint} -X POST ${service.url}/studies -H 'content-type: application/json' -d '{"name":"demo","space":{"lr":{"type":"float","low":1e-5,"high":0.1,"log":true}}}'`,
   );
-  console.error(`events: curl -N${keyHint} ${server.url}/events`);
+  console.error(`events: curl -N${keyHint} ${service.url}/events`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.error(`${signal}: shutting down`);
-    clearInterval(sweeper);
-    await server.close();
-    raw.destroy();
-    await engine.close();
+    await service.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -81,6 +52,7 @@ env: PORT, TUNER_DATA_DIR (default ./.tuner), TUNER_API_KEY (require this x-api-
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(`npm start failed: ${err instanceof Error ? err.message : err}`);
+  if (/Database is not open|LOCK/.test(String(err))) console.error('is another `npm start` using the same data directory?');
   process.exit(1);
 });

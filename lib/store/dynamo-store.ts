@@ -514,11 +514,7 @@ export class DynamoStudyStore implements StudyStore {
   }
 
   async loadQueue(studyId: string): Promise<QueuedParams[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :q)',
-      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':q': 'QUEUE#' },
-      ConsistentRead: true,
-    });
+    const items = await this.itemsWithPrefix(studyId, 'QUEUE#');
     return items.map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string }));
   }
 
@@ -529,11 +525,16 @@ export class DynamoStudyStore implements StudyStore {
   }
 
   async loadPriors(studyId: string): Promise<PriorObservation[]> {
-    const items = await this.queryAll({
+    const items = await this.itemsWithPrefix(studyId, 'PRIOR#');
+    return items.map((i) => ({ params: i.params as Params, value: i.value as number, state: i.state as RunState }));
+  }
+
+  /** Every item of a study whose sort key starts with `prefix`, strongly consistent. */
+  private itemsWithPrefix(studyId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    return this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':p': 'PRIOR#' },
+      ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':p': prefix },
       ConsistentRead: true,
     });
-    return items.map((i) => ({ params: i.params as Params, value: i.value as number, state: i.state as RunState }));
   }
 }
