@@ -1,12 +1,21 @@
 /**
- * `auto`, the default strategy: picks a strategy from the space and budget by a documented rule.
- * Until the adaptive strategies land it means random search.
+ * `auto`, the default strategy. The rule (also in docs/strategies.md):
+ *   1. until AUTO_STARTUP completed runs exist: scrambled Sobol points (`qmc`), one per run number;
+ *   2. then multivariate TPE with its defaults (tpe/options.ts), pending runs as constant liars;
+ *   3. in all-discrete spaces, never a point already handed out while unseen points remain.
+ * The budget does not change the rule yet: TPE's defaults already suit 20–1000 runs. The GP/CMA-ES
+ * issue extends this (GP for small continuous budgets, CMA-ES for long continuous runs).
  */
-import { randomStrategy } from './random';
+import { z } from 'zod';
+import { parseWith } from './options';
 import type { Strategy } from './strategy';
+import { parseTpeOptions } from './tpe/options';
+import { proposeTpe } from './tpe/sampler';
+
+const AUTO_TPE = parseTpeOptions({});
 
 export const autoStrategy: Strategy<Record<string, never>> = {
   name: 'auto',
-  parseOptions: (raw, space) => randomStrategy.parseOptions(raw, space),
-  propose: (input) => randomStrategy.propose(input),
+  parseOptions: (raw) => parseWith(z.strictObject({}), raw, 'strategy') as Record<string, never>,
+  propose: (input) => proposeTpe({ ...input, options: AUTO_TPE }),
 };

@@ -5,8 +5,10 @@
 import { TunerError } from '../errors';
 import { autoStrategy } from './auto';
 import { gridStrategy } from './grid';
+import { qmcStrategy } from './qmc';
 import { randomStrategy } from './random';
 import type { Strategy } from './strategy';
+import { tpeStrategy } from './tpe/index';
 
 /** Every name the API contract knows. */
 export const STRATEGY_NAMES = ['auto', 'random', 'grid', 'qmc', 'tpe', 'gp', 'cmaes'] as const;
@@ -24,6 +26,8 @@ export function registerStrategy(strategy: Strategy<any>): void {
 registerStrategy(randomStrategy);
 registerStrategy(gridStrategy);
 registerStrategy(autoStrategy);
+registerStrategy(qmcStrategy);
+registerStrategy(tpeStrategy);
 
 export function getStrategy(name: string): Strategy<any> {
   const s = registry.get(name);

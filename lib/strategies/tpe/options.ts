@@ -1,0 +1,62 @@
+/**
+ * TPE options, validated and filled in when a study is created (the stored study says exactly what
+ * runs). Why each default is what it is: docs/strategies.md.
+ */
+import { z } from 'zod';
+import { parseWith } from '../options';
+
+export interface TpeOptions {
+  /** Completed runs (not counting failures) before the model is used; until then runs get qmc points. */
+  nStartup: number;
+  /** Fraction of completed runs that form the "good" group: nGood = min(ceil(gamma · n), maxGood). */
+  gamma: number;
+  /** Cap on the good group, so late in a long study l(x) stays a sharp model of the best region. */
+  maxGood: number;
+  /** Candidates drawn from l(x) per proposal; the one with the best l(x)/g(x) wins. */
+  nCandidates: number;
+  /** Joint kernels over all params (true) or one independent 1-D model per param (false). */
+  multivariate: boolean;
+  /** Kernel width rule for numeric params (see tpe/parzen.ts). */
+  bandwidth: 'scott' | 'optuna' | 'neighbor';
+  /** Smallest kernel width, as a fraction of a param's range (unit scale). */
+  minBandwidth: number;
+  /** Widths at least 1 / min(100, n + 1) of the range (Bergstra et al.'s "magic clip"). */
+  magicClip: boolean;
+  /** Weight of the broad prior component in each estimator, relative to one observation. */
+  priorWeight: number;
+  /** Running runs count as bad observations (constant liar), so parallel asks spread out. */
+  constantLiar: boolean;
+}
+
+export const TPE_DEFAULTS = {
+  nStartup: 10,
+  gamma: 0.1,
+  maxGood: 25,
+  nCandidates: 24,
+  multivariate: true,
+  minBandwidth: 0.01,
+  magicClip: true,
+  priorWeight: 1,
+  constantLiar: true,
+} as const;
+
+const schema = z.strictObject({
+  nStartup: z.number().int('must be an integer').min(0, 'must be >= 0').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.nStartup),
+  gamma: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.gamma),
+  maxGood: z.number().int('must be an integer').min(1, 'must be >= 1').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.maxGood),
+  nCandidates: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.nCandidates),
+  multivariate: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.multivariate),
+  bandwidth: z.enum(['scott', 'optuna', 'neighbor'], { error: 'must be one of "scott", "optuna", "neighbor"' }).optional(),
+  minBandwidth: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.minBandwidth),
+  magicClip: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.magicClip),
+  priorWeight: z.number().min(0, 'must be >= 0').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.priorWeight),
+  constantLiar: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.constantLiar),
+});
+
+/** Validates raw `strategy` options (paths like `strategy.gamma`) and fills in every default. */
+export function parseTpeOptions(raw: unknown, prefix = 'strategy'): TpeOptions {
+  const o = parseWith(schema, raw ?? {}, prefix);
+  // Joint kernels need one width per dim that adapts to the good points' spread (Scott); 1-D models
+  // use the neighbour-gap rule that TPE has used since Bergstra et al.
+  return { ...o, bandwidth: o.bandwidth ?? (o.multivariate ? 'scott' : 'neighbor') };
+}

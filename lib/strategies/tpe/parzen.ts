@@ -1,0 +1,233 @@
+/**
+ * A Parzen estimator (kernel density mixture) over the unit cube of a space, built from observations:
+ * one component per observation plus an optional prior component. Numeric dims use Gaussian kernels
+ * truncated to [0, 1]; categorical dims use a kernel that keeps most mass on the observed choice and
+ * spreads the rest evenly (Aitchison–Aitken).
+ *
+ * It exposes joint sampling / log-density (multivariate TPE: one component draws all dims together)
+ * and per-dim ones (univariate TPE: each dim is its own 1-D mixture).
+ */
+import type { Rng } from '../../random';
+import { logNormalMass, sampleTruncNorm } from './truncnorm';
+
+export type DimKind = { kind: 'numeric' } | { kind: 'categorical'; count: number };
+
+export type BandwidthRule = 'scott' | 'optuna' | 'neighbor';
+
+export interface ParzenConfig {
+  dims: readonly DimKind[];
+  /** Observations: numeric dims in [0, 1], categorical dims as choice indices. */
+  points: readonly (readonly number[])[];
+  weights?: readonly number[];
+  /** Weight of the prior component (uniform-ish: N(0.5, 1) truncated, uniform over choices); 0 = none. */
+  priorWeight: number;
+  /** How numeric kernel widths are chosen (see bandwidths()). */
+  bandwidth: BandwidthRule;
+  /** Smallest kernel width, as a fraction of the unit range. */
+  minBandwidth: number;
+  /** Magic clip (Bergstra et al.): widths at least 1 / min(100, n + 1), so few points cannot collapse. */
+  magicClip: boolean;
+}
+
+const LOG_SQRT_2PI = 0.9189385332046728;
+const PRIOR_MU = 0.5;
+const PRIOR_SIGMA = 1;
+
+export class ParzenEstimator {
+  readonly nComponents: number;
+  readonly dims: readonly DimKind[];
+  /** log of the normalized component weights. */
+  private readonly logW: Float64Array;
+  private readonly cumW: Float64Array;
+  /** Per dim: numeric → mus/sigmas/log-normalizers; categorical → log-probabilities [component][choice]. */
+  private readonly mus: (Float64Array | undefined)[] = [];
+  private readonly sigmas: (Float64Array | undefined)[] = [];
+  private readonly logNorm: (Float64Array | undefined)[] = [];
+  private readonly catLogP: (Float64Array | undefined)[] = [];
+
+  constructor(cfg: ParzenConfig) {
+    const n = cfg.points.length;
+    const withPrior = cfg.priorWeight > 0 || n === 0;
+    const m = n + (withPrior ? 1 : 0);
+    this.nComponents = m;
+    this.dims = cfg.dims;
+    const w = new Float64Array(m);
+    for (let i = 0; i < n; i++) w[i] = cfg.weights ? cfg.weights[i] : 1;
+    if (withPrior) w[n] = cfg.priorWeight > 0 ? cfg.priorWeight : 1;
+    const total = w.reduce((a, b) => a + b, 0);
+    this.logW = new Float64Array(m);
+    this.cumW = new Float64Array(m);
+    let acc = 0;
+    for (let i = 0; i < m; i++) {
+      this.logW[i] = Math.log(w[i] / total);
+      acc += w[i] / total;
+      this.cumW[i] = acc;
+    }
+
+    cfg.dims.forEach((dim, d) => {
+      if (dim.kind === 'categorical') {
+        const K = dim.count;
+        const logP = new Float64Array(m * K);
+        // Mass spread over the other choices shrinks as 1/(n+1) (the prior weight's share), as in Optuna.
+        const share = K > 1 ? 1 / (n + 1) : 0;
+        const other = share / (1 + K * share);
+        const own = (1 + share) / (1 + K * share);
+        for (let i = 0; i < n; i++) {
+          const c = cfg.points[i][d];
+          for (let k = 0; k < K; k++) logP[i * K + k] = Math.log(k === c ? own : other);
+        }
+        if (withPrior) for (let k = 0; k < K; k++) logP[n * K + k] = -Math.log(K);
+        this.catLogP[d] = logP;
+        return;
+      }
+      const mus = new Float64Array(m);
+      for (let i = 0; i < n; i++) mus[i] = cfg.points[i][d];
+      const sig = bandwidths(cfg, d, mus.subarray(0, n));
+      const sigmas = new Float64Array(m);
+      sigmas.set(sig);
+      if (withPrior) {
+        mus[n] = PRIOR_MU;
+        sigmas[n] = PRIOR_SIGMA;
+      }
+      const logNorm = new Float64Array(m);
+      for (let i = 0; i < m; i++) {
+        logNorm[i] = -LOG_SQRT_2PI - Math.log(sigmas[i]) - logNormalMass((0 - mus[i]) / sigmas[i], (1 - mus[i]) / sigmas[i]);
+      }
+      this.mus[d] = mus;
+      this.sigmas[d] = sigmas;
+      this.logNorm[d] = logNorm;
+    });
+  }
+
+  /** Index of a component drawn by weight. */
+  private pickComponent(rng: Rng): number {
+    const u = rng.next();
+    let lo = 0;
+    let hi = this.nComponents - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cumW[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  private sampleFrom(rng: Rng, comp: number, d: number): number {
+    const dim = this.dims[d];
+    if (dim.kind === 'categorical') {
+      const logP = this.catLogP[d] as Float64Array;
+      const u = rng.next();
+      let acc = 0;
+      for (let k = 0; k < dim.count; k++) {
+        acc += Math.exp(logP[comp * dim.count + k]);
+        if (u < acc) return k;
+      }
+      return dim.count - 1;
+    }
+    return sampleTruncNorm(rng, (this.mus[d] as Float64Array)[comp], (this.sigmas[d] as Float64Array)[comp], 0, 1);
+  }
+
+  /** A point drawn from the joint mixture: one component for all dims. */
+  sampleJoint(rng: Rng): number[] {
+    const comp = this.pickComponent(rng);
+    return this.dims.map((_, d) => this.sampleFrom(rng, comp, d));
+  }
+
+  /** A value of dim `d` drawn from that dim's own 1-D mixture. */
+  sampleDim(rng: Rng, d: number): number {
+    return this.sampleFrom(rng, this.pickComponent(rng), d);
+  }
+
+  /** Per-component log-density of dim `d` at x, added into `acc` (length nComponents). */
+  private addDimLogPdf(d: number, x: number, acc: Float64Array): void {
+    const dim = this.dims[d];
+    const m = this.nComponents;
+    if (dim.kind === 'categorical') {
+      const logP = this.catLogP[d] as Float64Array;
+      const K = dim.count;
+      for (let i = 0; i < m; i++) acc[i] += logP[i * K + x];
+      return;
+    }
+    const mus = this.mus[d] as Float64Array;
+    const sigmas = this.sigmas[d] as Float64Array;
+    const logNorm = this.logNorm[d] as Float64Array;
+    for (let i = 0; i < m; i++) {
+      const z = (x - mus[i]) / sigmas[i];
+      acc[i] += logNorm[i] - 0.5 * z * z;
+    }
+  }
+
+  /** log-density of the joint mixture at a point. */
+  logPdfJoint(x: readonly number[], scratch = new Float64Array(this.nComponents)): number {
+    scratch.set(this.logW);
+    for (let d = 0; d < this.dims.length; d++) this.addDimLogPdf(d, x[d], scratch);
+    return logSumExp(scratch);
+  }
+
+  /** log-density of dim `d`'s 1-D mixture at x. */
+  logPdfDim(d: number, x: number, scratch = new Float64Array(this.nComponents)): number {
+    scratch.set(this.logW);
+    this.addDimLogPdf(d, x, scratch);
+    return logSumExp(scratch);
+  }
+}
+
+export function logSumExp(xs: Float64Array): number {
+  let max = -Infinity;
+  for (let i = 0; i < xs.length; i++) if (xs[i] > max) max = xs[i];
+  if (max === -Infinity) return -Infinity;
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += Math.exp(xs[i] - max);
+  return max + Math.log(s);
+}
+
+/**
+ * Kernel widths of the observations' numeric dim `d` (the prior keeps width 1):
+ * - `scott`: Scott's rule on the observations' weighted spread, σ = std · n^(−1/(D+4)), D = number of dims;
+ * - `optuna`: Optuna's multivariate rule, σ = 0.2 · n^(−1/(D+4)) (the spread is ignored);
+ * - `neighbor`: Hyperopt/Optuna univariate rule, each kernel as wide as the larger gap to its neighbours
+ *   (bounds and the prior's centre count as neighbours).
+ * Then clipped to [max(minBandwidth, magic clip), 1].
+ */
+export function bandwidths(cfg: ParzenConfig, d: number, mus: Float64Array): Float64Array {
+  const n = mus.length;
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  const D = cfg.dims.length;
+  let lo = cfg.minBandwidth;
+  if (cfg.magicClip) lo = Math.max(lo, 1 / Math.min(100, n + 1));
+  if (cfg.bandwidth === 'neighbor') {
+    const order = Array.from(mus.keys()).sort((a, b) => mus[a] - mus[b]);
+    const xs = order.map((i) => mus[i]);
+    const withPrior = cfg.priorWeight > 0;
+    for (let r = 0; r < n; r++) {
+      let left = r > 0 ? xs[r] - xs[r - 1] : xs[r];
+      let right = r < n - 1 ? xs[r + 1] - xs[r] : 1 - xs[r];
+      if (withPrior) {
+        if (xs[r] >= PRIOR_MU && (r === 0 || xs[r - 1] < PRIOR_MU)) left = Math.min(left, xs[r] - PRIOR_MU);
+        if (xs[r] <= PRIOR_MU && (r === n - 1 || xs[r + 1] > PRIOR_MU)) right = Math.min(right, PRIOR_MU - xs[r]);
+      }
+      out[order[r]] = Math.max(left, right);
+    }
+  } else {
+    const factor = Math.pow(n, -1 / (D + 4));
+    let sigma: number;
+    if (cfg.bandwidth === 'optuna') sigma = 0.2 * factor;
+    else {
+      let sw = 0;
+      let mean = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = cfg.weights ? cfg.weights[i] : 1;
+        sw += wi;
+        mean += wi * mus[i];
+      }
+      mean /= sw;
+      let v = 0;
+      for (let i = 0; i < n; i++) v += (cfg.weights ? cfg.weights[i] : 1) * (mus[i] - mean) ** 2;
+      sigma = Math.sqrt(v / sw) * factor;
+    }
+    out.fill(sigma);
+  }
+  for (let i = 0; i < n; i++) out[i] = Math.min(1, Math.max(lo, out[i]));
+  return out;
+}
