@@ -1,5 +1,7 @@
 /** Pruners by name; names the API knows but this build lacks answer 400 PrunerNotAvailable. */
 import { TunerError } from '../errors';
+import { ashaPruner } from './asha';
+import { medianPruner } from './median';
 import { nonePruner } from './none';
 import type { Pruner } from './pruner';
 
@@ -11,6 +13,8 @@ export function registerPruner(p: Pruner<any>): void {
   registry.set(p.name, p);
 }
 registerPruner(nonePruner);
+registerPruner(medianPruner);
+registerPruner(ashaPruner);
 
 export function getPruner(name: string): Pruner<any> {
   const p = registry.get(name);
