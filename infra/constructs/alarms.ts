@@ -1,0 +1,101 @@
+/**
+ * What pages someone: the API answering 5xx, a function erroring or throttled, DynamoDB throttling.
+ * Alarms go to an alarm topic only when an email is given (`-c alarmEmail=...`); without it they still
+ * show in the CloudWatch console. CloudWatch cannot publish to a topic under the AWS managed SNS key,
+ * so the alarm topic has its own KMS key (with rotation).
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface AlarmsProps {
+  /** Prefix of alarm and topic names (carries the environment). */
+  readonly namePrefix: string;
+  readonly api: RestApi;
+  /** Functions by handler name. */
+  readonly functions: ReadonlyMap<string, IFunction>;
+  readonly table: Table;
+  /** Subscribed to a new alarm topic when given. */
+  readonly alarmEmail?: string;
+}
+
+/** Share of requests answered 5xx over 5 minutes that raises the API alarm. */
+export const API_5XX_RATE = 0.05;
+/** The DynamoDB operations the store uses: throttles on any of them alarm. */
+export const TABLE_OPERATIONS = [Operation.GET_ITEM, Operation.QUERY, Operation.PUT_ITEM, Operation.UPDATE_ITEM, Operation.DELETE_ITEM, Operation.BATCH_WRITE_ITEM];
+
+export class Alarms extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly topic?: Topic;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    let action: IAlarmAction | undefined;
+    if (props.alarmEmail) {
+      const key = new Key(this, 'TopicKey', {
+        description: `Encrypts ${props.namePrefix}-alarms`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+      });
+      key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      this.topic = new Topic(this, 'Topic', { topicName: `${props.namePrefix}-alarms`, masterKey: key, enforceSSL: true });
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+      action = new SnsAction(this.topic);
+    }
+    const add = (alarm: Alarm) => {
+      if (action) alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+    const common = { evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING };
+
+    // Average of 5XXError per request is the 5xx rate.
+    add(
+      props.api.metricServerError({ statistic: 'Average', period: Duration.minutes(5) }).createAlarm(this, 'Api5xxRate', {
+        ...common,
+        alarmName: `${props.namePrefix}-api-5xx-rate`,
+        alarmDescription: `More than ${API_5XX_RATE * 100}% of API requests answered 5xx over 5 minutes`,
+        threshold: API_5XX_RATE,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      }),
+    );
+    for (const [name, fn] of props.functions) {
+      add(
+        fn.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, `${name}-errors`, {
+          ...common,
+          alarmName: `${props.namePrefix}-${name}-errors`,
+          alarmDescription: `${name}: invocations ended in an unhandled error`,
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        }),
+      );
+      add(
+        fn.metricThrottles({ period: Duration.minutes(5) }).createAlarm(this, `${name}-throttles`, {
+          ...common,
+          alarmName: `${props.namePrefix}-${name}-throttles`,
+          alarmDescription: `${name}: invocations throttled (account or reserved concurrency exhausted)`,
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        }),
+      );
+    }
+    add(
+      new Alarm(this, 'TableThrottled', {
+        ...common,
+        metric: props.table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) }),
+        alarmName: `${props.namePrefix}-table-throttled-requests`,
+        alarmDescription: 'DynamoDB throttled requests on the table or its indexes',
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }),
+    );
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The event topic: every lifecycle event of the service is published here with String message
+ * attributes `eventType` and `studyId`, so subscribers filter without reading the body. Encrypted at
+ * rest, SSL-only. Subscriptions come from context (see infra/config.ts and docs/deploy.md); one example
+ * subscriber, an SQS queue of BestImproved events, is always there to copy from.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, LambdaSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EventSubscription } from './config';
+
+export interface EventsProps {
+  /** Prefix of physical names (carries the environment). */
+  readonly namePrefix: string;
+  readonly subscriptions: readonly EventSubscription[];
+  /** Keep the example subscriber's queues (and their messages) when the stack is deleted. */
+  readonly persistent: boolean;
+}
+
+/** The filter a subscription asks for, on the message attributes the publisher sets. */
+export function filterPolicyOf(s: Pick<EventSubscription, 'eventTypes' | 'studyIds'>): Record<string, SubscriptionFilter> | undefined {
+  const policy: Record<string, SubscriptionFilter> = {};
+  if (s.eventTypes) policy.eventType = SubscriptionFilter.stringFilter({ allowlist: s.eventTypes });
+  if (s.studyIds) policy.studyId = SubscriptionFilter.stringFilter({ allowlist: s.studyIds });
+  return Object.keys(policy).length ? policy : undefined;
+}
+
+export class Events extends Construct {
+  readonly topic: Topic;
+  /** The example subscriber: BestImproved events, as raw JSON messages. */
+  readonly bestImprovedQueue: Queue;
+  readonly bestImprovedDlq: Queue;
+
+  constructor(scope: Construct, id: string, props: EventsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', {
+      topicName: `${props.namePrefix}-events`,
+      displayName: `VisuTility Tuner events (${props.namePrefix})`,
+      // The AWS managed key: free, and usable by any principal of the account that may publish.
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+
+    props.subscriptions.forEach((s, i) => this.subscribe(`Subscription${i}`, s));
+
+    const removalPolicy = props.persistent ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.bestImprovedDlq = new Queue(this, 'BestImprovedDlq', {
+      queueName: `${props.namePrefix}-best-improved-dlq`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.bestImprovedQueue = new Queue(this, 'BestImprovedQueue', {
+      queueName: `${props.namePrefix}-best-improved`,
+      // SSE-SQS, not a KMS key: SNS can deliver to it with no key policy to maintain.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.bestImprovedDlq, maxReceiveCount: 5 },
+      removalPolicy,
+    });
+    this.topic.addSubscription(
+      new SqsSubscription(this.bestImprovedQueue, {
+        rawMessageDelivery: true,
+        filterPolicy: filterPolicyOf({ eventTypes: ['BestImproved'] }),
+        // Messages SNS cannot deliver (queue policy broken, queue deleted) are kept, not dropped.
+        deadLetterQueue: this.bestImprovedDlq,
+      }),
+    );
+  }
+
+  private subscribe(id: string, s: EventSubscription): void {
+    const filterPolicy = filterPolicyOf(s);
+    switch (s.kind) {
+      case 'email':
+        this.topic.addSubscription(new EmailSubscription(s.endpoint, { filterPolicy }));
+        return;
+      case 'https':
+        this.topic.addSubscription(
+          new UrlSubscription(s.endpoint, { protocol: SubscriptionProtocol.HTTPS, filterPolicy, rawMessageDelivery: s.rawMessageDelivery }),
+        );
+        return;
+      case 'sqs':
+        // A queue of another stack: its owner adds the queue policy (and key policy) that lets SNS send.
+        this.topic.addSubscription(
+          new SqsSubscription(Queue.fromQueueArn(this, id, s.endpoint), { filterPolicy, rawMessageDelivery: s.rawMessageDelivery }),
+        );
+        return;
+      case 'lambda':
+        // Same account and region: the stack adds the permission for SNS to invoke it.
+        this.topic.addSubscription(
+          new LambdaSubscription(LambdaFunction.fromFunctionAttributes(this, id, { functionArn: s.endpoint, sameEnvironment: true }), { filterPolicy }),
+        );
+        return;
+    }
+  }
+}

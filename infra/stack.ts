@@ -1,0 +1,123 @@
+/**
+ * One environment of the service: table, event topic, one function per route (plus the scheduled
+ * sweeper), the REST API, and alarms. Everything it needs to know comes from `config` (infra/config.ts)
+ * and the route table (functions/routes.ts), so adding a route is one line there.
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { routes, scheduled, type RouteDef } from '../functions/routes';
+import { ENV } from '../lib/store/table';
+import type { TunerConfig } from './constructs/config';
+import { Alarms } from './constructs/alarms';
+import { TunerApi } from './constructs/api';
+import { Events } from './constructs/events';
+import { TunerFunction } from './constructs/function';
+import { acknowledgeNagFindings } from './constructs/nag';
+import { TunerTable } from './constructs/table';
+
+export interface TunerStackProps extends StackProps {
+  readonly config: TunerConfig;
+}
+
+/** What a function does with the table and the topic; the stack grants exactly this. */
+type Access = Pick<RouteDef, 'table' | 'publishes'>;
+
+/**
+ * The sweeper reads overdue runs, times them out (writes) and publishes RunTimedOut. routes.ts does
+ * not declare access for scheduled functions, so it is declared here.
+ */
+const SCHEDULED_ACCESS: Record<string, Access> = {
+  'sweep-timeouts': { table: 'readWrite', publishes: true },
+};
+
+/** Strategies (TPE, GP) are CPU-bound: ask gets more memory, which in Lambda also means more CPU. */
+const MEMORY_MIB: Record<string, number> = { ask: 1024 };
+
+export class TunerStack extends Stack {
+  readonly functions = new Map<string, TunerFunction>();
+  readonly table: TunerTable;
+  readonly events: Events;
+  readonly api: TunerApi;
+  readonly alarms?: Alarms;
+
+  constructor(scope: Construct, id: string, props: TunerStackProps) {
+    super(scope, id, { description: `VisuTility Tuner (${props.config.envName})`, ...props });
+    const { config } = props;
+    const prefix = `visutility-tuner-${config.envName}`;
+
+    this.table = new TunerTable(this, 'Store', { tableName: prefix, persistent: config.persistent });
+    this.events = new Events(this, 'Events', { namePrefix: prefix, subscriptions: config.subscriptions, persistent: config.persistent });
+
+    const makeFunction = (handler: string, access: Access, timeoutSec?: number) => {
+      const environment: Record<string, string> = {
+        [ENV.tableName]: this.table.table.tableName,
+        POWERTOOLS_SERVICE_NAME: 'visutility-tuner',
+        POWERTOOLS_METRICS_NAMESPACE: 'VisuTilityTuner',
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      };
+      // Only publishers learn the topic: without TOPIC_ARN a function logs events instead of sending them.
+      if (access.publishes) environment[ENV.topicArn] = this.events.topic.topicArn;
+      const f = new TunerFunction(this, `Fn-${handler}`, {
+        handler,
+        functionName: `${prefix}-${handler}`,
+        environment,
+        memoryMiB: MEMORY_MIB[handler],
+        timeoutSec,
+        persistent: config.persistent,
+      });
+      if (access.table === 'read') this.table.table.grantReadData(f.fn);
+      else this.table.table.grantReadWriteData(f.fn);
+      if (access.publishes) this.events.topic.grantPublish(f.fn);
+      this.functions.set(handler, f);
+      return f;
+    };
+
+    for (const route of routes) {
+      if (!this.functions.has(route.handler)) makeFunction(route.handler, route);
+    }
+    for (const job of scheduled) {
+      const access = SCHEDULED_ACCESS[job.handler];
+      if (!access) throw new Error(`scheduled function ${job.handler}: declare its table/topic access in SCHEDULED_ACCESS (infra/stack.ts)`);
+      // A sweep must finish before the next one starts.
+      const f = makeFunction(job.handler, access, Math.min(50, job.everyMinutes * 60 - 10));
+      new Rule(this, `Schedule-${job.handler}`, {
+        ruleName: `${prefix}-${job.handler}`,
+        description: `Runs ${job.handler} every ${job.everyMinutes} minute(s)`,
+        schedule: Schedule.rate(Duration.minutes(job.everyMinutes)),
+        // A missed sweep is redone by the next one: no retries to pile up.
+        targets: [new LambdaFunction(f.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(job.everyMinutes) })],
+      });
+    }
+
+    const fns = new Map<string, IFunction>([...this.functions].map(([name, f]) => [name, f.fn]));
+    this.api = new TunerApi(this, 'Http', {
+      namePrefix: prefix,
+      routes,
+      functions: fns,
+      throttle: config.throttle,
+      quota: config.quota,
+      persistent: config.persistent,
+      cloudWatchRole: config.apiGatewayCloudWatchRole,
+    });
+    if (config.alarms) {
+      this.alarms = new Alarms(this, 'Alarms', { namePrefix: prefix, api: this.api.api, functions: fns, table: this.table.table, alarmEmail: config.alarmEmail });
+    }
+
+    acknowledgeNagFindings({ stack: this, table: this.table.table, api: this.api.api });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API (send the key in x-api-key)', value: this.api.api.url });
+    new CfnOutput(this, 'ApiKeyId', { description: 'Id of the API key', value: this.api.apiKey.keyId });
+    new CfnOutput(this, 'ApiKeyValueCommand', {
+      description: 'Prints the API key value',
+      value: `aws apigateway get-api-key --api-key ${this.api.apiKey.keyId} --include-value --query value --output text`,
+    });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'EventTopicArn', { description: 'Subscribe here for lifecycle events', value: this.events.topic.topicArn });
+    new CfnOutput(this, 'BestImprovedQueueUrl', { description: 'Example subscriber: BestImproved events', value: this.events.bestImprovedQueue.queueUrl });
+    if (this.alarms?.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+  }
+}
