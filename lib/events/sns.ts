@@ -14,6 +14,12 @@ import type { TunerEvent } from './types';
 /** SNS's limit for one message (body + attributes) and for the sum of a PublishBatch request. */
 export const SNS_MAX_MESSAGE_BYTES = 256 * 1024;
 export const SNS_MAX_BATCH_ENTRIES = 10;
+/**
+ * Publishing is on the request path: a hung connection must fail (and be retried by the SDK) in seconds,
+ * not hold the request until the Lambda times out. Used unless the client config sets a requestHandler.
+ * (Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.)
+ */
+export const SNS_DEFAULT_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true };
 
 export type SnsPublisherOptions =
   | { topicArn: string; client: SNSClient; clientConfig?: never }
@@ -58,7 +64,7 @@ export class SnsPublisher implements EventPublisher {
   constructor(options: SnsPublisherOptions) {
     if (!options.topicArn) throw new TypeError('topicArn: must be a non-empty SNS topic ARN');
     this.topicArn = options.topicArn;
-    this.client = options.client ?? new SNSClient(options.clientConfig ?? {});
+    this.client = options.client ?? new SNSClient({ requestHandler: SNS_DEFAULT_TIMEOUTS, ...options.clientConfig });
   }
 
   async publish(events: readonly TunerEvent[]): Promise<void> {

@@ -33,6 +33,7 @@ export interface ReceivedCall {
   /** The raw form fields, in the order sent. */
   fields: [string, string][];
   entries: number;
+  /** HTTP status answered; 0 when the call was left unanswered (hangNext). */
   status: number;
 }
 
@@ -52,6 +53,8 @@ export interface FakeSns {
   calls: ReceivedCall[];
   /** The next `n` calls answer an SNS error (HTTP 500 InternalError unless told otherwise). */
   failNext(n: number, options?: FailOptions): void;
+  /** The next `n` calls are read but never answered (the client's timeout must end them). */
+  hangNext(n: number): void;
   /** PublishBatch entries whose message matches are answered as `Failed` members (until cleared with undefined). */
   failEntriesWhere(predicate: ((message: string) => boolean) | undefined, options?: { code?: string; message?: string; senderFault?: boolean }): void;
   reset(): void;
@@ -72,6 +75,7 @@ export async function startFakeSns(): Promise<FakeSns> {
   const messages: ReceivedMessage[] = [];
   const calls: ReceivedCall[] = [];
   let failures: { remaining: number; options: FailOptions } = { remaining: 0, options: {} };
+  let hangs = 0;
   let entryFailure: { predicate: (m: string) => boolean; code: string; message: string; senderFault: boolean } | undefined;
 
   const server: Server = createServer((req, res) => {
@@ -87,6 +91,11 @@ export async function startFakeSns(): Promise<FakeSns> {
     const action = form.get('Action') ?? '';
     const call: ReceivedCall = { action, fields, entries: 0, status: 200 };
     calls.push(call);
+    if (hangs > 0) {
+      hangs--;
+      call.status = 0;
+      return;
+    }
     try {
       if (failures.remaining > 0) {
         failures.remaining--;
@@ -177,6 +186,9 @@ export async function startFakeSns(): Promise<FakeSns> {
     failNext(n, options = {}) {
       failures = { remaining: n, options };
     },
+    hangNext(n) {
+      hangs = n;
+    },
     failEntriesWhere(predicate, options = {}) {
       entryFailure = predicate && {
         predicate,
@@ -189,6 +201,7 @@ export async function startFakeSns(): Promise<FakeSns> {
       messages.length = 0;
       calls.length = 0;
       failures = { remaining: 0, options: {} };
+      hangs = 0;
       entryFailure = undefined;
     },
     close: () =>

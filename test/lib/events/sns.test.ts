@@ -6,7 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { publishSafely } from '../../../lib/events/publisher';
-import { EventPublishError, fitMessage, SNS_MAX_MESSAGE_BYTES, SnsPublisher } from '../../../lib/events/sns';
+import { EventPublishError, fitMessage, SNS_DEFAULT_TIMEOUTS, SNS_MAX_MESSAGE_BYTES, SnsPublisher } from '../../../lib/events/sns';
 import { makeEvent, type TunerEvent } from '../../../lib/events/types';
 import { startFakeSns, type FakeSns } from '../../support/fake-sns';
 
@@ -220,6 +220,23 @@ describe('SnsPublisher against a local SNS stand-in', () => {
 
     expect(sns.calls.map((c) => c.status)).toEqual([500, 200]);
     expect(sentEvents()).toEqual([event]);
+  });
+
+  it('gives up on a call SNS never answers once the request timeout passes, instead of hanging the request', async () => {
+    sns.failEntriesWhere(undefined);
+    sns.hangNext(1);
+
+    const error = (await publisher({ requestHandler: { ...SNS_DEFAULT_TIMEOUTS, requestTimeout: 100 } }).publish(runEvents(1)).catch((e: unknown) => e)) as EventPublishError;
+
+    expect(error).toBeInstanceOf(EventPublishError);
+    expect(error.failures[0].code).toMatch(/Timeout/);
+    expect(sns.calls.map((c) => c.status)).toEqual([0]);
+  }, 10_000);
+
+  it('sets connection and request timeouts on the client it builds, unless the config brings its own handler', async () => {
+    const p = publisher();
+    const handlerConfig = await (p.client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider;
+    expect(handlerConfig).toMatchObject(SNS_DEFAULT_TIMEOUTS);
   });
 
   it('reports a sender fault (a refused request) as such', async () => {
