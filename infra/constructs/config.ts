@@ -88,6 +88,8 @@ const int = (min: number, max: number) =>
   );
 const email = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address');
 
+const SUBSCRIPTION_FIELDS = ['kind', 'endpoint', 'eventTypes', 'studyIds', 'rawMessageDelivery'] as const;
+
 const subscriptionSchema = z
   .object({
     kind: z.enum(SUBSCRIPTION_KINDS, { error: `must be one of ${SUBSCRIPTION_KINDS.join(', ')}` }),
@@ -221,8 +223,8 @@ function parseSettings(raw: Record<string, unknown>, where: string): Settings {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = [where, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-  const message =
-    issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}; known: ${CONTEXT_KEYS.join(', ')}` : issue.message;
+  const known = issue.path.includes('subscribe') ? SUBSCRIPTION_FIELDS : CONTEXT_KEYS;
+  const message = issue.code === 'unrecognized_keys' ? `unknown setting(s) ${issue.keys.join(', ')}; known: ${known.join(', ')}` : issue.message;
   throw new ContextError(`${path ? `${path}: ` : ''}${message}`);
 }
 

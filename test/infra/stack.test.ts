@@ -1,0 +1,378 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes, scheduled } from '../../functions/routes';
+import { ENV, TABLE_KEYS } from '../../lib/store/table';
+import type { TunerStack } from '../../infra/stack';
+import { logicalIdOf, resourcesOf, templateOf } from './fixture';
+
+const READ_ONLY_DYNAMO = new Set([
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+]);
+const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: unknown;
+}
+
+/** Names what a statement's resource refers to, so policies compare as words instead of intrinsics. */
+function resourceLabels(stack: TunerStack, fnName: string, resource: unknown): string[] {
+  const table = logicalIdOf(stack, 'Store/Table');
+  const topic = logicalIdOf(stack, 'Events/Topic');
+  const logs = logicalIdOf(stack, `Fn-${fnName}/Logs`);
+  const one = (r: any): string => {
+    const s = JSON.stringify(r);
+    if (s === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] })) return 'table';
+    if (s === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] })) return 'table-indexes';
+    if (s === JSON.stringify({ Ref: topic })) return 'topic';
+    if (s === JSON.stringify({ 'Fn::GetAtt': [logs, 'Arn'] })) return 'own-log-group';
+    if (s.includes(':key/*')) return 'kms-key';
+    return `other:${s}`;
+  };
+  return (Array.isArray(resource) ? resource : [resource]).map(one);
+}
+
+/** Every statement of every policy attached to the function's role, with labelled resources. */
+function policyOf(template: Template, stack: TunerStack, fnName: string) {
+  const resources = resourcesOf(template);
+  const role = logicalIdOf(stack, `Fn-${fnName}/Role`);
+  const statements: { actions: string[]; resources: string[]; condition?: unknown }[] = [];
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::IAM::Policy') continue;
+    if (!r.Properties?.Roles?.some((x: unknown) => JSON.stringify(x) === JSON.stringify({ Ref: role }))) continue;
+    for (const s of r.Properties.PolicyDocument.Statement as Statement[]) {
+      expect(s.Effect).toBe('Allow');
+      statements.push({ actions: [s.Action].flat(), resources: resourceLabels(stack, fnName, s.Resource), condition: s.Condition });
+    }
+  }
+  return { statements, actions: new Set(statements.flatMap((s) => s.actions)), role: resources[role] };
+}
+
+const handlers = [...new Set([...routes.map((r) => r.handler), ...scheduled.map((s) => s.handler)])];
+
+describe('the dev stack', () => {
+  let template: Template;
+  let stack: TunerStack;
+  beforeAll(() => {
+    ({ template, stack } = templateOf({ env: 'dev' }));
+  });
+
+  it('builds the table from lib/store/table.ts: pk/sk, lsi1, gsi1, TTL, on demand, point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'visutility-tuner-dev',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: TABLE_KEYS.lsi1.sortKey, AttributeType: 'S' },
+        { AttributeName: TABLE_KEYS.gsi1.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_KEYS.gsi1.sortKey, AttributeType: 'S' },
+      ]),
+      LocalSecondaryIndexes: [
+        {
+          IndexName: TABLE_KEYS.lsi1.indexName,
+          KeySchema: [
+            { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE_KEYS.lsi1.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: TABLE_KEYS.gsi1.indexName,
+          KeySchema: [
+            { AttributeName: TABLE_KEYS.gsi1.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE_KEYS.gsi1.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('destroys the table with a dev stack', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  it('requires an API key on every method and routes each to the function named in routes.ts', () => {
+    const resources = resourcesOf(template);
+    for (const route of routes) {
+      const method = resources[logicalIdOf(stack, `Http/Api/Default${route.path}/${route.method}`)];
+      expect(method?.Type, `${route.method} ${route.path}`).toBe('AWS::ApiGateway::Method');
+      expect(method.Properties).toMatchObject({ HttpMethod: route.method, ApiKeyRequired: true, AuthorizationType: 'NONE' });
+      expect(method.Properties?.RequestValidatorId).toBeDefined();
+      const fn = logicalIdOf(stack, `Fn-${route.handler}/Function`);
+      expect(JSON.stringify(method.Properties?.Integration.Uri), `${route.method} ${route.path}`).toContain(`"${fn}","Arn"`);
+      expect(method.Properties?.Integration.Type).toBe('AWS_PROXY');
+    }
+    // And no method anywhere (other routes, OPTIONS) escapes the key.
+    for (const [id, r] of Object.entries(resources)) {
+      if (r.Type === 'AWS::ApiGateway::Method') expect(r.Properties?.ApiKeyRequired, id).toBe(true);
+    }
+  });
+
+  it('declares the path parameters of each route as required, for the request validator', () => {
+    const resources = resourcesOf(template);
+    const runs = resources[logicalIdOf(stack, 'Http/Api/Default/studies/{studyId}/runs/{runId}/complete/POST')];
+    expect(runs.Properties?.RequestParameters).toEqual({ 'method.request.path.studyId': true, 'method.request.path.runId': true });
+    template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true, ValidateRequestBody: true });
+  });
+
+  it('throttles and caps the API key with the dev usage plan', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: 'visutility-tuner-dev-plan',
+      Throttle: { RateLimit: 50, BurstLimit: 100 },
+      Quota: { Limit: 200_000, Period: 'DAY' },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlanKey', { KeyType: 'API_KEY' });
+  });
+
+  it('writes JSON access logs and error-level execution logs on the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"apiKeyId":"\\$context.identity.apiKeyId"') },
+      MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
+    });
+  });
+
+  it('runs every handler on Node.js 24, arm64, with the table, topic and Powertools settings', () => {
+    const resources = resourcesOf(template);
+    for (const handler of handlers) {
+      const fn = resources[logicalIdOf(stack, `Fn-${handler}/Function`)];
+      const access = routes.find((r) => r.handler === handler) ?? { publishes: true };
+      expect(fn.Properties, handler).toMatchObject({
+        FunctionName: `visutility-tuner-dev-${handler}`,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+      const vars = fn.Properties?.Environment.Variables;
+      expect(vars[ENV.tableName]).toEqual({ Ref: logicalIdOf(stack, 'Store/Table') });
+      expect(vars[ENV.topicArn], handler).toEqual(access.publishes ? { Ref: logicalIdOf(stack, 'Events/Topic') } : undefined);
+      expect(vars).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'visutility-tuner',
+        POWERTOOLS_METRICS_NAMESPACE: 'VisuTilityTuner',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('grants each route function only its own table access, topic and log group', () => {
+    for (const route of routes) {
+      const { statements, actions, role } = policyOf(template, stack, route.handler);
+      expect(role.Properties?.ManagedPolicyArns, route.handler).toBeUndefined();
+      for (const a of actions) expect(a, route.handler).not.toMatch(/^\*$|:\*$/);
+      for (const s of statements) {
+        const dynamo = s.actions.every((a) => a.startsWith('dynamodb:'));
+        const logs = s.actions.every((a) => a.startsWith('logs:'));
+        const sns = s.actions.every((a) => a.startsWith('sns:'));
+        const kms = s.actions.every((a) => a.startsWith('kms:'));
+        if (dynamo) expect(s.resources.sort()).toEqual(['table', 'table-indexes']);
+        else if (logs) expect(s.resources).toEqual(['own-log-group']);
+        else if (sns) expect(s.resources).toEqual(['topic']);
+        else if (kms) expect(s.condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/sns' } });
+        else throw new Error(`${route.handler}: unexpected statement ${JSON.stringify(s)}`);
+      }
+      expect(actions.has('dynamodb:Query'), route.handler).toBe(true);
+      for (const w of WRITES) expect(actions.has(w), `${route.handler} ${w}`).toBe(route.table === 'readWrite');
+      if (route.table === 'read') for (const a of actions) if (a.startsWith('dynamodb:')) expect(READ_ONLY_DYNAMO.has(a), a).toBe(true);
+      expect(actions.has('sns:Publish'), `${route.handler} sns:Publish`).toBe(route.publishes);
+      expect([...actions].some((a) => a.startsWith('kms:')), `${route.handler} kms`).toBe(route.publishes);
+    }
+  });
+
+  it('keeps list-studies read-only: no PutItem, no Publish', () => {
+    const { actions } = policyOf(template, stack, 'list-studies');
+    expect(actions.has('dynamodb:GetItem')).toBe(true);
+    expect(actions.has('dynamodb:PutItem')).toBe(false);
+    expect(actions.has('sns:Publish')).toBe(false);
+  });
+
+  it('lets the sweeper write the table and publish RunTimedOut, nothing more', () => {
+    const { actions, statements } = policyOf(template, stack, 'sweep-timeouts');
+    expect(actions.has('dynamodb:UpdateItem')).toBe(true);
+    expect(actions.has('sns:Publish')).toBe(true);
+    expect(statements.flatMap((s) => s.resources).filter((r) => r.startsWith('other:'))).toEqual([]);
+  });
+
+  it('runs the sweeper every minute from an EventBridge rule', () => {
+    const sweeper = logicalIdOf(stack, 'Fn-sweep-timeouts/Function');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeper, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [sweeper, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('encrypts the event topic and refuses publishing without TLS', () => {
+    const topic = logicalIdOf(stack, 'Events/Topic');
+    const props = resourcesOf(template)[topic].Properties;
+    expect(props?.TopicName).toBe('visutility-tuner-dev-events');
+    // The alias ARN of the AWS managed SNS key (a Join over partition, region and account).
+    expect(JSON.stringify(props?.KmsMasterKeyId)).toContain(':alias/aws/sns');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the example queue to BestImproved events only, with a dead-letter queue, SSE and TLS-only', () => {
+    const queue = logicalIdOf(stack, 'Events/BestImprovedQueue');
+    const dlq = logicalIdOf(stack, 'Events/BestImprovedDlq');
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      Endpoint: { 'Fn::GetAtt': [queue, 'Arn'] },
+      FilterPolicy: { eventType: ['BestImproved'] },
+      RawMessageDelivery: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'visutility-tuner-dev-best-improved',
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    for (const q of [queue, dlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: q }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
+  });
+
+  it('alarms on the API 5xx rate, each function\'s errors and throttles, and DynamoDB throttles', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'visutility-tuner-dev-api-5xx-rate',
+      MetricName: '5XXError',
+      Namespace: 'AWS/ApiGateway',
+      Statistic: 'Average',
+      Threshold: 0.05,
+    });
+    for (const handler of handlers) {
+      const fn = { Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, `Fn-${handler}/Function`) } };
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [fn], Threshold: 1 });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Namespace: 'AWS/Lambda', Dimensions: [fn], Threshold: 1 });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'visutility-tuner-dev-table-throttled-requests',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ThrottledRequests', Namespace: 'AWS/DynamoDB' }) }) }),
+      ]),
+    });
+  });
+
+  it('sends alarms nowhere unless an alarm email is given', () => {
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.anyValue() }, 0);
+  });
+
+  it('outputs the URL, the key id and the command that prints the key', () => {
+    const key = logicalIdOf(stack, 'Http/ApiKey');
+    template.hasOutput('ApiUrl', { Value: Match.anyValue() });
+    template.hasOutput('ApiKeyId', { Value: { Ref: key } });
+    template.hasOutput('ApiKeyValueCommand', {
+      Value: { 'Fn::Join': ['', ['aws apigateway get-api-key --api-key ', { Ref: key }, ' --include-value --query value --output text']] },
+    });
+  });
+});
+
+describe('the prod stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = templateOf({ env: 'prod' }));
+  });
+
+  it('retains the table and protects it from deletion', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ TableName: 'visutility-tuner-prod', DeletionProtectionEnabled: true }),
+    });
+  });
+
+  it('gets the higher prod throttle and quota', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 500, BurstLimit: 1000 },
+      Quota: { Limit: 10_000_000, Period: 'DAY' },
+    });
+  });
+});
+
+describe('context settings', () => {
+  it('retains the table of an environment marked persistent in a context file', () => {
+    const { template } = templateOf({ env: 'staging', environments: { staging: { persistent: true } } });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('applies command-line limits over the defaults', () => {
+    const { template } = templateOf({ env: 'dev', rateLimit: '7', burstLimit: '9', quotaLimit: '1000', quotaPeriod: 'WEEK' });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 7, BurstLimit: 9 }, Quota: { Limit: 1000, Period: 'WEEK' } });
+  });
+
+  it('subscribes each kind of endpoint from context with its filter policy', () => {
+    const subscribe = JSON.stringify([
+      { kind: 'email', endpoint: 'ops@example.com', eventTypes: ['BestImproved', 'StudyStopped'] },
+      { kind: 'sqs', endpoint: 'arn:aws:sqs:us-east-1:123456789012:tuner-events', studyIds: ['s-1'], rawMessageDelivery: true },
+      { kind: 'https', endpoint: 'https://hooks.example.com/tuner', eventTypes: ['RunCompleted'] },
+      { kind: 'lambda', endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:on-event', eventTypes: ['RunFailed'], studyIds: ['s-2'] },
+    ]);
+    const { template } = templateOf({ env: 'dev', subscribe });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      FilterPolicy: { eventType: ['BestImproved', 'StudyStopped'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      Endpoint: 'arn:aws:sqs:us-east-1:123456789012:tuner-events',
+      FilterPolicy: { studyId: ['s-1'] },
+      RawMessageDelivery: true,
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'https', Endpoint: 'https://hooks.example.com/tuner', FilterPolicy: { eventType: ['RunCompleted'] } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:on-event',
+      FilterPolicy: { eventType: ['RunFailed'], studyId: ['s-2'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:on-event',
+      Principal: 'sns.amazonaws.com',
+    });
+  });
+
+  it('routes every alarm to an encrypted alarm topic when an alarm email is given', () => {
+    const { template } = templateOf({ env: 'dev', alarmEmail: 'oncall@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'visutility-tuner-dev-alarms', KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() }, 0);
+  });
+
+  it('leaves the alarms out when told to', () => {
+    const { template } = templateOf({ env: 'dev', alarms: 'false' });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+});
