@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalEventHub } from '../../../lib/events/local';
 import { makeEvent, type TunerEvent } from '../../../lib/events/types';
 import { serveEvents, type ServeEventsOptions } from '../../../infra/local/sse';
+import { startLocal } from '../../../infra/local/app';
 
 interface SseMessage {
   event?: string;
@@ -175,5 +176,33 @@ describe('serveEvents (GET /events)', () => {
     expect(res.headers.get('allow')).toBe('GET');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('MethodNotAllowed');
     expect(hub.subscriberCount).toBe(0);
+  });
+});
+
+describe('GET /events on the local server (npm start)', () => {
+  it('streams a study\'s events as the API changes it, behind the API key like every route', async () => {
+    const svc = await startLocal({ apiKey: 'k' });
+    try {
+      const headers = { 'x-api-key': 'k', 'content-type': 'application/json' };
+      expect((await fetch(`${svc.url}/events`)).status).toBe(401);
+      const created = await fetch(`${svc.url}/studies`, { method: 'POST', headers, body: JSON.stringify({ name: 'sse', space: { x: { type: 'float', low: 0, high: 1 } } }) });
+      const studyId = ((await created.json()) as { studyId: string }).studyId;
+      const { sse } = await connect(`${svc.url}/events?studyId=${studyId}`, { 'x-api-key': 'k' });
+
+      const asked = await fetch(`${svc.url}/studies/${studyId}/runs`, { method: 'POST', headers });
+      const run = (await asked.json()) as { runId: string; params: unknown };
+      await fetch(`${svc.url}/studies/${studyId}/runs/${run.runId}/complete`, { method: 'POST', headers, body: JSON.stringify({ value: 0.5 }) });
+
+      const got = [await sse.nextEvent(), await sse.nextEvent(), await sse.nextEvent()].map((m) => [m.event, JSON.parse(m.data!).runId]);
+      expect(got).toEqual([
+        ['RunProposed', run.runId],
+        ['RunCompleted', run.runId],
+        ['BestImproved', run.runId],
+      ]);
+      expect(svc.hub.recent(studyId).map((e) => e.eventType)).toEqual(['StudyCreated', 'RunProposed', 'RunCompleted', 'BestImproved']);
+    } finally {
+      for (const c of controllers.splice(0)) c.abort();
+      await svc.close();
+    }
   });
 });
