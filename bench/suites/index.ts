@@ -4,6 +4,7 @@
  */
 import type { BenchOptions } from '../lib/options';
 import * as api from './api';
+import * as pruners from './pruners';
 import * as regret from './regret';
 import * as speed from './speed';
 
@@ -15,5 +16,6 @@ export interface Suite {
 export const suites: Suite[] = [
   regret,
   speed,
+  pruners,
   api,
 ];

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { parseWith } from '../strategies/options';
 import type { PruneDecision, PruneInput, Pruner } from './pruner';
-import { countedValues, fmt, isNewestStep, isWorse, median, previousStep, worseWord } from './values';
+import { bestOf, countedValues, fmt, isNewestStep, isWorse, median, previousStep, worseWord } from './values';
 
 const int = (min: number) =>
   z.number({ error: `must be an integer >= ${min}` }).int('must be an integer').min(min, `must be >= ${min}`);
@@ -28,6 +28,11 @@ const schema = z.strictObject({
   intervalSteps: int(1).default(1),
   /** Do not decide on fewer other runs' values than this at the step (Optuna's n_min_trials). */
   minOthers: int(1).default(1),
+  /**
+   * Compare the run's best value so far instead of its value at the step (Optuna's rule). Off by
+   * default: the issue defines the rule on the value at the step.
+   */
+  bestSoFar: z.boolean({ error: 'must be true or false' }).default(false),
 });
 
 export type MedianOptions = z.infer<typeof schema>;
@@ -49,19 +54,18 @@ function decide({ direction, options: o, run, others, finishedRuns }: PruneInput
   }
   if (!isCheckStep(run.step, run.curve, o)) return { prune: false, reason: `step ${run.step} is not a check step` };
   if (!Number.isFinite(run.value)) return { prune: true, reason: `value at step ${run.step} is not a finite number` };
+  const own = o.bestSoFar ? bestOf(run.curve.values(), direction) : run.value;
   const values = countedValues(others.get(run.step));
   if (values.length < o.minOthers) {
     return { prune: false, reason: `only ${values.length} other run(s) reported step ${run.step} (minOthers ${o.minOthers})` };
   }
   const m = median(values);
+  const what = o.bestSoFar ? `best value so far ${fmt(own)} at step ${run.step}` : `value ${fmt(own)} at step ${run.step}`;
   const n = `${values.length} other run${values.length === 1 ? '' : 's'}`;
-  if (isWorse(run.value, m, direction)) {
-    return {
-      prune: true,
-      reason: `value ${fmt(run.value)} at step ${run.step} is worse (${worseWord(direction)}) than the median ${fmt(m)} of ${n} at that step`,
-    };
+  if (isWorse(own, m, direction)) {
+    return { prune: true, reason: `${what} is worse (${worseWord(direction)}) than the median ${fmt(m)} of ${n} at that step` };
   }
-  return { prune: false, reason: `value ${fmt(run.value)} at step ${run.step} is no worse than the median ${fmt(m)} of ${n}` };
+  return { prune: false, reason: `${what} is no worse than the median ${fmt(m)} of ${n}` };
 }
 
 export const medianPruner: Pruner<MedianOptions> = {

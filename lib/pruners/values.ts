@@ -29,6 +29,13 @@ export function bestFirst(values: readonly number[], direction: Direction): numb
   return [...values].sort(direction === 'maximize' ? (a, b) => b - a : (a, b) => a - b);
 }
 
+/** The best of some values for this direction. */
+export function bestOf(values: Iterable<number>, direction: Direction): number {
+  let best = direction === 'maximize' ? -Infinity : Infinity;
+  for (const v of values) if (isWorse(best, v, direction)) best = v;
+  return best;
+}
+
 /** Median with the midpoint of the two middle values for an even count (numpy's default). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('median of no values');

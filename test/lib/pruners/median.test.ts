@@ -85,6 +85,20 @@ describe('median pruner on hand-made curves', () => {
     expect(r.decisions[2].reason).toBe('value 0.45 at step 1 is worse (higher) than the median 0.4 of 2 other runs at that step');
   });
 
+  it('compares the best value so far instead of the value at the step with bestSoFar', () => {
+    // A noisy step: 0.9 at step 2 is worse than median(0.6, 0.7) = 0.65, but the run's best so far,
+    // 0.5 at step 1, is not.
+    const others = new Map<number, StepValue[]>([[2, [{ number: 0, value: 0.6, state: 'completed' }, { number: 1, value: 0.7, state: 'running' }]]]);
+    const run = { number: 2, step: 2, value: 0.9, curve: new Map([[1, 0.5], [2, 0.9]]) };
+    const at = (raw: Record<string, unknown>) =>
+      medianPruner.decide({ direction: 'minimize', options: medianPruner.parseOptions({ startupRuns: 0, ...raw }), run, others, finishedRuns: 0 });
+    expect(at({}).prune).toBe(true);
+    expect(at({ bestSoFar: true })).toEqual({
+      prune: false,
+      reason: 'best value so far 0.5 at step 2 is no worse than the median 0.65 of 2 other runs',
+    });
+  });
+
   it('loads only the step it will decide on', () => {
     const o = medianPruner.parseOptions({ warmupSteps: 2, intervalSteps: 5 });
     const curve = new Map([[0, 1], [3, 1]]);
@@ -116,7 +130,7 @@ describe('median check steps with irregular reports', () => {
 
 describe('median options', () => {
   it('fills in the documented defaults', () => {
-    expect(medianPruner.parseOptions({})).toEqual({ startupRuns: 5, warmupSteps: 0, intervalSteps: 1, minOthers: 1 });
+    expect(medianPruner.parseOptions({})).toEqual({ startupRuns: 5, warmupSteps: 0, intervalSteps: 1, minOthers: 1, bestSoFar: false });
   });
 
   it.each([
@@ -125,6 +139,7 @@ describe('median options', () => {
     [{ intervalSteps: 0 }, 'pruner.intervalSteps', 'must be >= 1'],
     [{ minOthers: 0 }, 'pruner.minOthers', 'must be >= 1'],
     [{ minOthers: '3' }, 'pruner.minOthers', 'must be an integer >= 1'],
+    [{ bestSoFar: 'yes' }, 'pruner.bestSoFar', 'must be true or false'],
     [{ percentile: 25 }, 'pruner', 'unknown option(s): percentile'],
   ])('rejects %j naming the field', (raw, path, message) => {
     let err: unknown;
