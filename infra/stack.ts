@@ -33,8 +33,8 @@ const SCHEDULED_ACCESS: Record<string, Access> = {
   'sweep-timeouts': { table: 'readWrite', publishes: true },
 };
 
-/** Strategies (TPE, GP) are CPU-bound: ask gets more memory, which in Lambda also means more CPU. */
-const MEMORY_MIB: Record<string, number> = { ask: 1024 };
+/** Strategies (TPE, GP) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
+const MEMORY_MIB: Record<string, number> = { ask: 1024, 'sweep-timeouts': 256 };
 
 export class TunerStack extends Stack {
   readonly functions = new Map<string, TunerFunction>();
