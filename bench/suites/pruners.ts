@@ -243,7 +243,7 @@ export async function run(opts: BenchOptions): Promise<string> {
       '| pruner | options | workers | steps | % of none | best | gap | same best | kept |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     );
-    for (const workers of [1, 4]) {
+    for (const workers of [1, 4, 16]) {
       for (const c of CONFIGS) {
         const m = measure(c, world, seeds, workers);
         lines.push(
