@@ -52,3 +52,20 @@ export function erfc(x: number): number {
   if (x <= -SERIES_LIMIT) return 2 - erfcFraction(-x);
   return 1 - (x < 0 ? -erfSeries(-x) : erfSeries(x));
 }
+
+/**
+ * erfc to ~1.2e-7 relative error (Numerical Recipes' Chebyshev fit), about 10x faster than `erfc`.
+ * Used for the kernels' truncation normalizers, which are computed once per kernel and dim and where
+ * that precision is far below the model's own error.
+ */
+export function erfcFast(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z - 1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}

@@ -8,7 +8,7 @@
  * and per-dim ones (univariate TPE: each dim is its own 1-D mixture).
  */
 import type { Rng } from '../../random';
-import { logNormalMass, sampleTruncNorm } from './truncnorm';
+import { logNormalMassFast, sampleTruncNorm } from './truncnorm';
 
 export type DimKind = { kind: 'numeric' } | { kind: 'categorical'; count: number };
 
@@ -70,12 +70,10 @@ export class ParzenEstimator {
         const logP = new Float64Array(m * K);
         // Mass spread over the other choices shrinks as 1/(n+1) (the prior weight's share), as in Optuna.
         const share = K > 1 ? 1 / (n + 1) : 0;
-        const other = share / (1 + K * share);
-        const own = (1 + share) / (1 + K * share);
-        for (let i = 0; i < n; i++) {
-          const c = cfg.points[i][d];
-          for (let k = 0; k < K; k++) logP[i * K + k] = Math.log(k === c ? own : other);
-        }
+        const logOther = Math.log(share / (1 + K * share));
+        const logOwn = Math.log((1 + share) / (1 + K * share));
+        logP.fill(logOther, 0, n * K);
+        for (let i = 0; i < n; i++) logP[i * K + cfg.points[i][d]] = logOwn;
         if (withPrior) for (let k = 0; k < K; k++) logP[n * K + k] = -Math.log(K);
         this.catLogP[d] = logP;
         return;
@@ -91,7 +89,7 @@ export class ParzenEstimator {
       }
       const logNorm = new Float64Array(m);
       for (let i = 0; i < m; i++) {
-        logNorm[i] = -LOG_SQRT_2PI - Math.log(sigmas[i]) - logNormalMass((0 - mus[i]) / sigmas[i], (1 - mus[i]) / sigmas[i]);
+        logNorm[i] = -LOG_SQRT_2PI - Math.log(sigmas[i]) - logNormalMassFast((0 - mus[i]) / sigmas[i], (1 - mus[i]) / sigmas[i]);
       }
       this.mus[d] = mus;
       this.sigmas[d] = sigmas;
@@ -186,7 +184,7 @@ export function logSumExp(xs: Float64Array): number {
  * - `scott`: Scott's rule on the observations' weighted spread, σ = std · n^(−1/(D+4)), D = number of dims;
  * - `optuna`: Optuna's multivariate rule, σ = 0.2 · n^(−1/(D+4)) (the spread is ignored);
  * - `neighbor`: Hyperopt/Optuna univariate rule, each kernel as wide as the larger gap to its neighbours
- *   (bounds and the prior's centre count as neighbours).
+ *   (the prior's centre counts as one; the bounds do not).
  * Then clipped to [max(minBandwidth, magic clip), 1].
  */
 export function bandwidths(cfg: ParzenConfig, d: number, mus: Float64Array): Float64Array {
@@ -197,17 +195,17 @@ export function bandwidths(cfg: ParzenConfig, d: number, mus: Float64Array): Flo
   let lo = cfg.minBandwidth;
   if (cfg.magicClip) lo = Math.max(lo, 1 / Math.min(100, n + 1));
   if (cfg.bandwidth === 'neighbor') {
-    const order = Array.from(mus.keys()).sort((a, b) => mus[a] - mus[b]);
-    const xs = order.map((i) => mus[i]);
+    // Neighbours are the other observations and the prior's centre, not the bounds: a bound would
+    // make an edge kernel as wide as the gap to it (Optuna's consider_endpoints=False).
     const withPrior = cfg.priorWeight > 0;
-    for (let r = 0; r < n; r++) {
-      let left = r > 0 ? xs[r] - xs[r - 1] : xs[r];
-      let right = r < n - 1 ? xs[r + 1] - xs[r] : 1 - xs[r];
-      if (withPrior) {
-        if (xs[r] >= PRIOR_MU && (r === 0 || xs[r - 1] < PRIOR_MU)) left = Math.min(left, xs[r] - PRIOR_MU);
-        if (xs[r] <= PRIOR_MU && (r === n - 1 || xs[r + 1] > PRIOR_MU)) right = Math.min(right, PRIOR_MU - xs[r]);
-      }
-      out[order[r]] = Math.max(left, right);
+    const xs = [...mus, ...(withPrior ? [PRIOR_MU] : [])];
+    const order = Array.from(xs.keys()).sort((a, b) => xs[a] - xs[b] || a - b);
+    for (let r = 0; r < order.length; r++) {
+      const i = order[r];
+      if (i >= n) continue;
+      const left = r > 0 ? xs[i] - xs[order[r - 1]] : 0;
+      const right = r < order.length - 1 ? xs[order[r + 1]] - xs[i] : 0;
+      out[i] = order.length === 1 ? 1 : Math.max(left, right);
     }
   } else {
     const factor = Math.pow(n, -1 / (D + 4));

@@ -4,7 +4,7 @@
  * small, so kernels far from a bound keep full precision.
  */
 import type { Rng } from '../../random';
-import { erfc } from './erf';
+import { erfc, erfcFast } from './erf';
 
 const SQRT1_2 = Math.SQRT1_2;
 const LOG_SQRT_2PI = 0.9189385332046728;
@@ -16,12 +16,19 @@ export function ndtr(z: number): number {
 
 /** log(Φ(b) − Φ(a)) for a < b (standard normal), accurate in both tails. */
 export function logNormalMass(a: number, b: number): number {
-  if (a >= 0) {
-    // Upper tail: Φ(b) − Φ(a) = Q(a) − Q(b) with Q(z) = ½ erfc(z / √2), small and exact here.
-    return Math.log(0.5 * erfc(a * SQRT1_2) - 0.5 * erfc(b * SQRT1_2));
-  }
-  if (b <= 0) return Math.log(ndtr(b) - ndtr(a));
-  return Math.log(1 - ndtr(a) - 0.5 * erfc(b * SQRT1_2));
+  return massWith(erfc, a, b);
+}
+
+/** `logNormalMass` to ~1e-7 relative, ~10x faster: for normalizers computed per kernel (see erfcFast). */
+export function logNormalMassFast(a: number, b: number): number {
+  return massWith(erfcFast, a, b);
+}
+
+function massWith(erfcFn: (x: number) => number, a: number, b: number): number {
+  // Take the mass from the tail it lies in: 1 − Φ(a) and Φ(b) are exact there, differences of ~1 are not.
+  if (a >= 0) return Math.log(0.5 * erfcFn(a * SQRT1_2) - 0.5 * erfcFn(b * SQRT1_2));
+  if (b <= 0) return Math.log(0.5 * erfcFn(-b * SQRT1_2) - 0.5 * erfcFn(-a * SQRT1_2));
+  return Math.log(1 - 0.5 * erfcFn(-a * SQRT1_2) - 0.5 * erfcFn(b * SQRT1_2));
 }
 
 /** log-density at x of N(mu, sigma²) truncated to [low, high]; −Infinity outside. */
