@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { TunerError } from '../../../lib/errors';
+import { getPruner, PRUNER_NAMES } from '../../../lib/pruners/registry';
+
+describe('pruner registry', () => {
+  it('has every pruner name the API knows', () => {
+    for (const name of PRUNER_NAMES) expect(getPruner(name).name).toBe(name);
+  });
+
+  it('answers PrunerNotAvailable naming pruner.name for an unknown pruner', () => {
+    let err: unknown;
+    try {
+      getPruner('hyperband');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TunerError);
+    expect((err as TunerError).code).toBe('PrunerNotAvailable');
+    expect((err as TunerError).message).toBe('pruner.name: unknown pruner "hyperband" (one of: none, median, asha)');
+  });
+});
