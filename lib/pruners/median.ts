@@ -3,9 +3,8 @@
  * step is worse than the median of the other runs' values at that same step.
  *
  * Differences from Optuna, on purpose:
- * - It compares the run's value AT the step (the issue's definition); Optuna compares the trial's best
- *   value over all its steps so far, which is more lenient with noisy curves. Use `warmupSteps` /
- *   `intervalSteps` to damp noise instead.
+ * - By default it compares the run's value AT the step (the rule as specified); Optuna compares the
+ *   trial's best value over all its steps so far, which forgives a noisy report: `bestSoFar: true`.
  * - Other runs count in every state (see countedValues): Optuna counts completed trials only, which
  *   with parallel workers ignores most of the evidence early on and compares against survivors only.
  *   The set compared against is a superset of Optuna's, so `minOthers: 1` is no less safe than there.
@@ -30,7 +29,7 @@ const schema = z.strictObject({
   minOthers: int(1).default(1),
   /**
    * Compare the run's best value so far instead of its value at the step (Optuna's rule). Off by
-   * default: the issue defines the rule on the value at the step.
+   * default: the rule is specified on the value at the step.
    */
   bestSoFar: z.boolean({ error: 'must be true or false' }).default(false),
 });
