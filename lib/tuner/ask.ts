@@ -16,7 +16,7 @@ import { makeEvent, type TunerEvent } from '../events/types';
 import { createRng, mixSeed } from '../random';
 import { getStrategy } from '../strategies/registry';
 import type { PriorObservation, QueuedParams, StoredStudy } from '../store/store';
-import { ASK_MAX_ATTEMPTS, REQUEST_LEASE_MS } from './defaults';
+import { ASK_CONTENTION_BUDGET_MS, REQUEST_LEASE_MS } from './defaults';
 import { isoAt, type TunerDeps } from './deps';
 import { requireStudy } from './studies';
 import { expireOverdue } from './timeouts';
@@ -79,7 +79,9 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
   ]);
   await expireOverdue(deps, study.studyId, runs);
 
-  for (let attempt = 0; attempt < ASK_MAX_ATTEMPTS; attempt++) {
+  // Wall-clock budget, not an attempt count: the clock may be injected (tests), contention is real time.
+  const giveUpAt = Date.now() + ASK_CONTENTION_BUDGET_MS;
+  for (let attempt = 0; attempt === 0 || Date.now() < giveUpAt; attempt++) {
     const number = runs.length === 0 ? 0 : runs[runs.length - 1].number + 1;
     if (study.maxRuns !== undefined && number >= study.maxRuns) {
       throw new ConflictError('StudyExhausted', `study ${study.studyId} has reached maxRuns (${study.maxRuns})`);
@@ -107,8 +109,9 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
     }
     // Lost the number to a concurrent ask: catch up on what it (and others) wrote, then decide again.
     runs.push(...(await deps.store.loadRuns(study.studyId, number - 1)));
-    // Exponential backoff with full jitter: racers spread out instead of colliding again in lockstep.
-    await sleep(Math.random() * Math.min(250, 2 * 1.25 ** attempt));
+    // A small, flat jitter: racers spread out without lockstep collisions. Not exponential: growing
+    // waits would hand every next number to the askers that lost least, starving the unlucky ones.
+    await sleep(Math.random() * 10);
   }
   throw new RetryLaterError(`too many concurrent asks on study ${study.studyId}; retry shortly`, 1);
 }
