@@ -26,8 +26,8 @@ export interface TunerStackProps extends StackProps {
 type Access = Pick<RouteDef, 'table' | 'publishes'>;
 
 /**
- * The sweeper reads overdue runs, times them out (writes) and publishes RunTimedOut. routes.ts does
- * not declare access for scheduled functions, so it is declared here.
+ * The sweeper reads overdue runs, times them out (writes) and publishes RunTimedOut. Used when the
+ * entry in `scheduled` (functions/routes.ts) does not declare `table` and `publishes` itself.
  */
 const SCHEDULED_ACCESS: Record<string, Access> = {
   'sweep-timeouts': { table: 'readWrite', publishes: true },
@@ -80,8 +80,9 @@ export class TunerStack extends Stack {
       if (!this.functions.has(route.handler)) makeFunction(route.handler, route);
     }
     for (const job of scheduled) {
-      const access = SCHEDULED_ACCESS[job.handler];
-      if (!access) throw new Error(`scheduled function ${job.handler}: declare its table/topic access in SCHEDULED_ACCESS (infra/stack.ts)`);
+      const declared = job as { table?: Access['table']; publishes?: boolean };
+      const access = declared.table ? { table: declared.table, publishes: declared.publishes ?? false } : SCHEDULED_ACCESS[job.handler];
+      if (!access) throw new Error(`scheduled function ${job.handler}: declare its table and publishes in functions/routes.ts`);
       // A sweep must finish before the next one starts.
       const f = makeFunction(job.handler, access, Math.min(50, job.everyMinutes * 60 - 10));
       new Rule(this, `Schedule-${job.handler}`, {
