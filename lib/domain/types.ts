@@ -9,6 +9,9 @@ export type RunState = (typeof RUN_STATES)[number];
 /** States from which a run never moves again except by a late report being recorded. */
 export const FINISHED_STATES: readonly RunState[] = ['completed', 'failed', 'pruned', 'timed_out'];
 
+/** The largest step a metric may carry (storage keys pad steps to 16 digits). */
+export const MAX_STEP = 1e15;
+
 export type ParamValue = number | string | boolean;
 /** One run's hyper-parameters, keyed by parameter name, in the space's order. */
 export type Params = Record<string, ParamValue>;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { spaceSchema } from '../space/spec';
+import { MAX_STEP } from '../domain/types';
 import { MAX_METRIC_TIMEOUT_SECONDS, MAX_RETRY_FAILED, MAX_RUNS_LIMIT, MAX_ENQUEUE_PER_CALL, MAX_WARM_START_RUNS } from '../tuner/defaults';
 
 const finite = z.number({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a finite number') });
@@ -47,7 +48,7 @@ export const idempotencyKey = requestId;
 
 export const metricBody = z.strictObject({
   value: finite,
-  step: z.number({ error: 'is required and must be an integer >= 0' }).int('must be an integer').min(0, 'must be >= 0').max(1e15, 'must be <= 1e15'),
+  step: z.number({ error: 'is required and must be an integer >= 0' }).int('must be an integer').min(0, 'must be >= 0').max(MAX_STEP, `must be <= ${MAX_STEP}`),
 });
 
 export const heartbeatBody = z.strictObject({ workerId: workerId.optional() });

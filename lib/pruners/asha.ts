@@ -21,6 +21,7 @@
  * - `minResource` defaults to 1, not Optuna's 'auto' (which needs a finished trial's step count).
  */
 import { z } from 'zod';
+import { MAX_STEP } from '../domain/types';
 import { ValidationError } from '../errors';
 import { parseWith } from '../strategies/options';
 import type { PruneDecision, PruneInput, Pruner } from './pruner';
@@ -41,7 +42,6 @@ const schema = z.strictObject({
 });
 
 /** The largest step the metrics API accepts. */
-const MAX_STEP = 1e15;
 
 export type AshaOptions = z.infer<typeof schema>;
 

@@ -70,6 +70,8 @@ function decide({ direction, options: o, run, others, finishedRuns }: PruneInput
 export const medianPruner: Pruner<MedianOptions> = {
   name: 'median',
   parseOptions: (raw) => parseWith(schema, raw, 'pruner'),
-  stepsToLoad: ({ step, options, curve }) => (isCheckStep(step, curve, options) ? [step] : []),
+  // During startup nothing is decided: load nothing.
+  stepsToLoad: ({ step, options, curve, finishedRuns }) =>
+    (finishedRuns ?? Infinity) >= options.startupRuns && isCheckStep(step, curve, options) ? [step] : [],
   decide,
 };

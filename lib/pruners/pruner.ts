@@ -7,7 +7,12 @@ import type { Direction, RunState } from '../domain/types';
 export interface StepValue {
   number: number;
   value: number;
-  state: RunState;
+  /**
+   * The run's state, when the caller knows it. The service does not fill it: every built-in pruner
+   * counts a value reported at a step whatever became of its run, so reading states would cost a query
+   * of the whole history on every report for nothing.
+   */
+  state?: RunState;
 }
 
 export interface PruneInput<O = Record<string, unknown>> {
@@ -15,10 +20,7 @@ export interface PruneInput<O = Record<string, unknown>> {
   options: O;
   /** The run that just reported. `curve` holds all its values so far, this report included. */
   run: { number: number; step: number; value: number; curve: ReadonlyMap<number, number> };
-  /**
-   * Values other runs reported at each step returned by `stepsToLoad` (this run excluded), in any
-   * state: a pruner decides itself which states count.
-   */
+  /** Values other runs reported at each step returned by `stepsToLoad` (this run excluded). */
   others: ReadonlyMap<number, readonly StepValue[]>;
   /** How many runs of the study have finished (completed or pruned): for startup thresholds. */
   finishedRuns: number;
@@ -35,6 +37,6 @@ export interface Pruner<O = Record<string, unknown>> {
   /** Validates and fills in defaults; throws ValidationError with paths like `pruner.warmupSteps`. */
   parseOptions(raw: Record<string, unknown>): O;
   /** The steps whose values of other runs `decide` needs for this report (may be empty). */
-  stepsToLoad(input: { step: number; options: O; curve: ReadonlyMap<number, number> }): number[];
+  stepsToLoad(input: { step: number; options: O; curve: ReadonlyMap<number, number>; finishedRuns?: number }): number[];
   decide(input: PruneInput<O>): PruneDecision;
 }

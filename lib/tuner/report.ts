@@ -5,7 +5,7 @@
  *
  * A run that timed out still has its late reports recorded and may still complete: nothing is lost.
  */
-import type { Run, RunState } from '../domain/types';
+import type { Run } from '../domain/types';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { publishSafely } from '../events/publisher';
 import { makeEvent, type TunerEvent } from '../events/types';
@@ -85,16 +85,12 @@ async function decidePrune(deps: TunerDeps, study: StoredStudy, run: Run, step: 
   if (pruner.name === 'none') return { prune: false };
   const curve = await deps.store.getCurve(study.studyId, run.number);
   curve.set(step, value);
-  const steps = pruner.stepsToLoad({ step, options, curve });
-  if (steps.length === 0) return pruner.decide({ direction: study.direction, options, run: { number: run.number, step, value, curve }, others: new Map(), finishedRuns: study.finishedRuns });
-  const [atSteps, runs] = await Promise.all([deps.store.valuesAtSteps(study.studyId, steps), deps.store.loadRuns(study.studyId)]);
-  const stateOf = new Map<number, RunState>(runs.map((r) => [r.number, r.state]));
+  const steps = pruner.stepsToLoad({ step, options, curve, finishedRuns: study.finishedRuns });
   const others = new Map<number, StepValue[]>();
-  for (const [s, values] of atSteps) {
-    others.set(
-      s,
-      values.filter((v) => v.number !== run.number).map((v) => ({ number: v.number, value: v.value, state: stateOf.get(v.number) ?? 'running' })),
-    );
+  if (steps.length > 0) {
+    for (const [s, values] of await deps.store.valuesAtSteps(study.studyId, steps)) {
+      others.set(s, values.filter((v) => v.number !== run.number));
+    }
   }
   return pruner.decide({ direction: study.direction, options, run: { number: run.number, step, value, curve }, others, finishedRuns: study.finishedRuns });
 }
