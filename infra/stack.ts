@@ -15,7 +15,7 @@ import { Alarms } from './constructs/alarms';
 import { TunerApi } from './constructs/api';
 import { Events } from './constructs/events';
 import { TunerFunction } from './constructs/function';
-import { acknowledgeNagFindings } from './constructs/nag';
+import { acknowledgeApi, acknowledgeFunctionGrants } from './constructs/nag';
 import { TunerTable } from './constructs/table';
 
 export interface TunerStackProps extends StackProps {
@@ -72,6 +72,7 @@ export class TunerStack extends Stack {
       if (access.table === 'read') this.table.table.grantReadData(f.fn);
       else this.table.table.grantReadWriteData(f.fn);
       if (access.publishes) this.events.topic.grantPublish(f.fn);
+      acknowledgeFunctionGrants(f.role, this.table.table, access.publishes);
       this.functions.set(handler, f);
       return f;
     };
@@ -108,7 +109,7 @@ export class TunerStack extends Stack {
       this.alarms = new Alarms(this, 'Alarms', { namePrefix: prefix, api: this.api.api, functions: fns, table: this.table.table, alarmEmail: config.alarmEmail });
     }
 
-    acknowledgeNagFindings({ stack: this, table: this.table.table, api: this.api.api });
+    acknowledgeApi(this.api.api);
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the API (send the key in x-api-key)', value: this.api.api.url });
     new CfnOutput(this, 'ApiKeyId', { description: 'Id of the API key', value: this.api.apiKey.keyId });
