@@ -10,6 +10,8 @@ export interface TpeOptions {
   nStartup: number;
   /** Fraction of completed runs that form the "good" group: nGood = min(ceil(gamma · n), maxGood). */
   gamma: number;
+  /** Good runs weigh (1 − rank / (nGood + 1))^rankWeightPower in l(x); 0 = all equal. */
+  rankWeightPower: number;
   /** Cap on the good group, so late in a long study l(x) stays a sharp model of the best region. */
   maxGood: number;
   /** Candidates drawn from l(x) per proposal; the one with the best l(x)/g(x) wins. */
@@ -30,7 +32,8 @@ export interface TpeOptions {
 
 export const TPE_DEFAULTS = {
   nStartup: 10,
-  gamma: 0.1,
+  gamma: 0.2,
+  rankWeightPower: 3,
   maxGood: 25,
   nCandidates: 24,
   multivariate: true,
@@ -43,6 +46,7 @@ export const TPE_DEFAULTS = {
 const schema = z.strictObject({
   nStartup: z.number().int('must be an integer').min(0, 'must be >= 0').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.nStartup),
   gamma: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.gamma),
+  rankWeightPower: z.number().min(0, 'must be >= 0').max(20, 'must be <= 20').default(TPE_DEFAULTS.rankWeightPower),
   maxGood: z.number().int('must be an integer').min(1, 'must be >= 1').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.maxGood),
   nCandidates: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.nCandidates),
   multivariate: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.multivariate),

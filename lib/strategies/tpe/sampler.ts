@@ -46,7 +46,7 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
     minBandwidth: o.minBandwidth,
     magicClip: o.magicClip,
   };
-  const l = new ParzenEstimator({ ...base, points: split.good });
+  const l = new ParzenEstimator({ ...base, points: split.good, weights: rankWeights(split.good.length, o.rankWeightPower) });
   const g = new ParzenEstimator({ ...base, points: split.bad });
   const candidates = o.multivariate ? jointCandidates(dims, l, g, o.nCandidates, rng) : perDimCandidates(dims, l, g, o.nCandidates, rng);
 
@@ -58,6 +58,16 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
     if (!used.has(paramsKey(space, p))) return p;
   }
   return unseenOr(space, used, best, rng);
+}
+
+/**
+ * Weights of the good runs, best first: (1 − rank / (nGood + 1))^power. A scale-free form of the EI
+ * weighting Watanabe (2023) studies: the best runs shape l(x) most, the rest of the good group keeps it
+ * from collapsing onto one point. power 0 = uniform weights (Optuna).
+ */
+export function rankWeights(nGood: number, power: number): number[] | undefined {
+  if (power === 0) return undefined;
+  return Array.from({ length: nGood }, (_, i) => Math.pow(1 - i / (nGood + 1), power));
 }
 
 /** Multivariate: whole points drawn from l, best first. */
