@@ -34,5 +34,12 @@ export const routes: readonly RouteDef[] = [
   { method: 'GET', path: '/studies/{studyId}/export', handler: 'export-study', table: 'readWrite', publishes: true },
 ];
 
+export interface ScheduledDef extends Pick<RouteDef, 'handler' | 'table' | 'publishes'> {
+  everyMinutes: number;
+}
+
 /** Functions that are not routes: run on a schedule by the stack, by a timer in local mode. */
-export const scheduled = [{ handler: 'sweep-timeouts', everyMinutes: 1 }] as const;
+export const scheduled: readonly ScheduledDef[] = [
+  // Times out overdue runs (writes) and publishes RunTimedOut.
+  { handler: 'sweep-timeouts', everyMinutes: 1, table: 'readWrite', publishes: true },
+];

@@ -25,13 +25,6 @@ export interface TunerStackProps extends StackProps {
 /** What a function does with the table and the topic; the stack grants exactly this. */
 type Access = Pick<RouteDef, 'table' | 'publishes'>;
 
-/**
- * The sweeper reads overdue runs, times them out (writes) and publishes RunTimedOut. Used when the
- * entry in `scheduled` (functions/routes.ts) does not declare `table` and `publishes` itself.
- */
-const SCHEDULED_ACCESS: Record<string, Access> = {
-  'sweep-timeouts': { table: 'readWrite', publishes: true },
-};
 
 /** Strategies (TPE, GP) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
 const MEMORY_MIB: Record<string, number> = { ask: 1024, 'sweep-timeouts': 256 };
@@ -81,9 +74,7 @@ export class TunerStack extends Stack {
       if (!this.functions.has(route.handler)) makeFunction(route.handler, route);
     }
     for (const job of scheduled) {
-      const declared = job as { table?: Access['table']; publishes?: boolean };
-      const access = declared.table ? { table: declared.table, publishes: declared.publishes ?? false } : SCHEDULED_ACCESS[job.handler];
-      if (!access) throw new Error(`scheduled function ${job.handler}: declare its table and publishes in functions/routes.ts`);
+      const access: Access = { table: job.table, publishes: job.publishes };
       // A sweep must finish before the next one starts.
       const f = makeFunction(job.handler, access, Math.min(50, job.everyMinutes * 60 - 10));
       new Rule(this, `Schedule-${job.handler}`, {
