@@ -1,9 +1,9 @@
 /**
  * `auto`, the default strategy. The rule (also in docs/strategies.md):
- *   1. until AUTO_STARTUP completed runs exist: scrambled Sobol points (`qmc`), one per run number;
+ *   1. until 10 runs have completed (TPE's nStartup): scrambled Sobol points (`qmc`), one per run number;
  *   2. then multivariate TPE with its defaults (tpe/options.ts), pending runs as constant liars;
  *   3. in all-discrete spaces, never a point already handed out while unseen points remain.
- * The budget does not change the rule yet: TPE's defaults already suit 20–1000 runs. The GP/CMA-ES
+ * The budget does not change the rule yet (strategies do not see maxRuns). The GP/CMA-ES
  * issue extends this (GP for small continuous budgets, CMA-ES for long continuous runs).
  */
 import { z } from 'zod';

@@ -208,7 +208,16 @@ export function bandwidths(cfg: ParzenConfig, d: number, mus: Float64Array): Flo
       out[i] = order.length === 1 ? 1 : Math.max(left, right);
     }
   } else {
-    const factor = Math.pow(n, -1 / (D + 4));
+    // Scott's n is the effective sample size of the weighted observations, (Σw)² / Σw².
+    let sw1 = 0;
+    let sw2 = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = cfg.weights ? cfg.weights[i] : 1;
+      sw1 += wi;
+      sw2 += wi * wi;
+    }
+    const nEff = (sw1 * sw1) / sw2;
+    const factor = Math.pow(nEff, -1 / (D + 4));
     let sigma: number;
     if (cfg.bandwidth === 'optuna') sigma = 0.2 * factor;
     else {
