@@ -80,7 +80,7 @@ export class ParzenEstimator {
       }
       const mus = new Float64Array(m);
       for (let i = 0; i < n; i++) mus[i] = cfg.points[i][d];
-      const sig = bandwidths(cfg, d, mus.subarray(0, n));
+      const sig = bandwidths(cfg, mus.subarray(0, n));
       const sigmas = new Float64Array(m);
       sigmas.set(sig);
       if (withPrior) {
@@ -180,14 +180,15 @@ export function logSumExp(xs: Float64Array): number {
 }
 
 /**
- * Kernel widths of the observations' numeric dim `d` (the prior keeps width 1):
- * - `scott`: Scott's rule on the observations' weighted spread, σ = std · n^(−1/(D+4)), D = number of dims;
+ * Kernel widths of the observations in one numeric dim, `mus` (the prior keeps width 1):
+ * - `scott`: Scott's rule on the observations' weighted spread, σ = std · n^(−1/(D+4)), D = number of
+ *   dims, n = effective sample size (Σw)² / Σw² (the plain count when weights are equal);
  * - `optuna`: Optuna's multivariate rule, σ = 0.2 · n^(−1/(D+4)) (the spread is ignored);
  * - `neighbor`: Hyperopt/Optuna univariate rule, each kernel as wide as the larger gap to its neighbours
  *   (the prior's centre counts as one; the bounds do not).
  * Then clipped to [max(minBandwidth, magic clip), 1].
  */
-export function bandwidths(cfg: ParzenConfig, d: number, mus: Float64Array): Float64Array {
+export function bandwidths(cfg: ParzenConfig, mus: Float64Array): Float64Array {
   const n = mus.length;
   const out = new Float64Array(n);
   if (n === 0) return out;
