@@ -78,6 +78,5 @@ export async function run(opts: BenchOptions): Promise<string> {
       out.push(`| **geometric mean** | ${labels.map(() => '').join(' | ')} | **${fmt(geometricMean(ratios.tpe))}** | **${fmt(geometricMean(ratios.auto))}** |`);
     }
   }
-  if (note && theirs === undefined) out.push(note);
   return out.join('\n\n').replace(/\|\n\n\|/g, '|\n|');
 }
