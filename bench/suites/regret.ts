@@ -20,6 +20,7 @@ export const OURS: StrategyUnderTest[] = [
   { label: 'random', name: 'random' },
   { label: 'qmc', name: 'qmc' },
   { label: 'tpe', name: 'tpe' },
+  { label: 'tpe multivariate', name: 'tpe', options: { multivariate: true } },
   { label: 'tpe univariate', name: 'tpe', options: { multivariate: false } },
   { label: 'auto', name: 'auto' },
 ];

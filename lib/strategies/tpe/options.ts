@@ -16,10 +16,13 @@ export interface TpeOptions {
   maxGood: number;
   /** Candidates drawn from l(x) per proposal; the one with the best l(x)/g(x) wins. */
   nCandidates: number;
-  /** Joint kernels over all params (true) or one independent 1-D model per param (false). */
-  multivariate: boolean;
-  /** Kernel width rule for numeric params (see tpe/parzen.ts). */
-  bandwidth: 'scott' | 'optuna' | 'neighbor';
+  /**
+   * Joint kernels over all params (true), one independent 1-D model per param (false), or on each ask
+   * whichever predicts the good runs better by leave-one-out likelihood ('auto').
+   */
+  multivariate: boolean | 'auto';
+  /** Kernel width rule for numeric params (see tpe/parzen.ts); 'auto': scott for joint, neighbor for 1-D models. */
+  bandwidth: 'auto' | 'scott' | 'optuna' | 'neighbor';
   /** Smallest kernel width, as a fraction of a param's range (unit scale). */
   minBandwidth: number;
   /** Widths at least 1 / min(100, n + 1) of the range (Bergstra et al.'s "magic clip"). */
@@ -36,7 +39,8 @@ export const TPE_DEFAULTS = {
   rankWeightPower: 3,
   maxGood: 25,
   nCandidates: 24,
-  multivariate: true,
+  multivariate: 'auto',
+  bandwidth: 'auto',
   minBandwidth: 0.01,
   magicClip: true,
   priorWeight: 1,
@@ -49,8 +53,8 @@ const schema = z.strictObject({
   rankWeightPower: z.number().min(0, 'must be >= 0').max(20, 'must be <= 20').default(TPE_DEFAULTS.rankWeightPower),
   maxGood: z.number().int('must be an integer').min(1, 'must be >= 1').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.maxGood),
   nCandidates: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.nCandidates),
-  multivariate: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.multivariate),
-  bandwidth: z.enum(['scott', 'optuna', 'neighbor'], { error: 'must be one of "scott", "optuna", "neighbor"' }).optional(),
+  multivariate: z.union([z.boolean(), z.literal('auto')], { error: 'must be true, false or "auto"' }).default(TPE_DEFAULTS.multivariate),
+  bandwidth: z.enum(['auto', 'scott', 'optuna', 'neighbor'], { error: 'must be one of "auto", "scott", "optuna", "neighbor"' }).default(TPE_DEFAULTS.bandwidth),
   minBandwidth: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.minBandwidth),
   magicClip: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.magicClip),
   priorWeight: z.number().min(0, 'must be >= 0').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.priorWeight),
@@ -59,8 +63,5 @@ const schema = z.strictObject({
 
 /** Validates raw `strategy` options (paths like `strategy.gamma`) and fills in every default. */
 export function parseTpeOptions(raw: unknown, prefix = 'strategy'): TpeOptions {
-  const o = parseWith(schema, raw ?? {}, prefix);
-  // Joint kernels need one width per dim that adapts to the good points' spread (Scott); 1-D models
-  // use the neighbour-gap rule that TPE has used since Bergstra et al.
-  return { ...o, bandwidth: o.bandwidth ?? (o.multivariate ? 'scott' : 'neighbor') };
+  return parseWith(schema, raw ?? {}, prefix);
 }

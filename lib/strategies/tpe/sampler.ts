@@ -39,16 +39,13 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
 
   const dims = dimsOf(space);
   const kinds: DimKind[] = dims.map((d) => (d.kind === 'categorical' ? { kind: 'categorical', count: d.count } : { kind: 'numeric' }));
-  const base: Omit<ParzenConfig, 'points'> = {
-    dims: kinds,
-    priorWeight: o.priorWeight,
-    bandwidth: o.bandwidth,
-    minBandwidth: o.minBandwidth,
-    magicClip: o.magicClip,
-  };
-  const l = new ParzenEstimator({ ...base, points: split.good, weights: rankWeights(split.good.length, o.rankWeightPower) });
+  const weights = rankWeights(split.good.length, o.rankWeightPower);
+  const common = { dims: kinds, priorWeight: o.priorWeight, minBandwidth: o.minBandwidth, magicClip: o.magicClip };
+  const joint = o.multivariate === 'auto' ? split.good.length < 3 || looPrefersJoint(common, split.good, weights) : o.multivariate;
+  const base: Omit<ParzenConfig, 'points'> = { ...common, bandwidth: o.bandwidth === 'auto' ? (joint ? 'scott' : 'neighbor') : o.bandwidth };
+  const l = new ParzenEstimator({ ...base, points: split.good, weights });
   const g = new ParzenEstimator({ ...base, points: split.bad });
-  const candidates = o.multivariate ? jointCandidates(dims, l, g, o.nCandidates, rng) : perDimCandidates(dims, l, g, o.nCandidates, rng);
+  const candidates = joint ? jointCandidates(dims, l, g, o.nCandidates, rng) : perDimCandidates(dims, l, g, o.nCandidates, rng);
 
   const used = usedKeysIfDiscrete(space, history);
   const best = toParams(dims, candidates[0].x);
@@ -58,6 +55,29 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
     if (!used.has(paramsKey(space, p))) return p;
   }
   return unseenOr(space, used, best, rng);
+}
+
+/**
+ * `multivariate: 'auto'`: joint kernels or independent 1-D models, whichever predicts the good runs
+ * better — the leave-one-out log-likelihood of each good run under the model fitted to the others (same
+ * Scott bandwidths for both, rank weights applied). Independent models win when good coordinates
+ * recombine (nearly separable objectives), joint ones when the good runs sit on a curved or correlated
+ * ridge. Cost: 2·nGood small fits (nGood <= maxGood).
+ */
+export function looPrefersJoint(common: Omit<ParzenConfig, 'points' | 'bandwidth'>, good: readonly number[][], weights: readonly number[] | undefined): boolean {
+  let joint = 0;
+  let indep = 0;
+  for (let i = 0; i < good.length; i++) {
+    const points = good.filter((_, j) => j !== i);
+    const w = weights?.filter((_, j) => j !== i);
+    const wi = weights ? weights[i] : 1;
+    const model = new ParzenEstimator({ ...common, bandwidth: 'scott', points, weights: w });
+    joint += wi * model.logPdfJoint(good[i]);
+    let s = 0;
+    for (let d = 0; d < common.dims.length; d++) s += model.logPdfDim(d, good[i][d]);
+    indep += wi * s;
+  }
+  return joint >= indep;
 }
 
 /**

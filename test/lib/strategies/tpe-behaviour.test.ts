@@ -6,6 +6,7 @@ import { createRng, mixSeed } from '../../../lib/random';
 import { paramsKey, spaceSize } from '../../../lib/space/transform';
 import { getStrategy } from '../../../lib/strategies/registry';
 import { parseTpeOptions, TPE_DEFAULTS } from '../../../lib/strategies/tpe/options';
+import { looPrefersJoint } from '../../../lib/strategies/tpe/sampler';
 
 const square: Space = [
   { name: 'x', type: 'float', low: -5, high: 5 },
@@ -133,10 +134,26 @@ describe('no exact duplicates in discrete spaces', () => {
   });
 });
 
+describe("multivariate: 'auto' (leave-one-out choice of joint vs independent kernels)", () => {
+  const common = { priorWeight: 1, minBandwidth: 0.01, magicClip: true };
+  const numeric = (d: number) => Array.from({ length: d }, () => ({ kind: 'numeric' as const }));
+
+  it('prefers joint kernels when the good runs lie on a diagonal ridge', () => {
+    const good = Array.from({ length: 12 }, (_, i) => [0.1 + 0.07 * i, 0.1 + 0.07 * i]);
+    expect(looPrefersJoint({ ...common, dims: numeric(2) }, good, undefined)).toBe(true);
+  });
+
+  it('prefers independent models when good coordinates recombine (all corners of a cube, each seen once)', () => {
+    const good: number[][] = [];
+    for (const a of [0.25, 0.75]) for (const b of [0.25, 0.75]) for (const c of [0.25, 0.75]) good.push([a, b, c]);
+    expect(looPrefersJoint({ ...common, dims: numeric(3) }, good, undefined)).toBe(false);
+  });
+});
+
 describe('TPE options', () => {
   it('fills in every default so the stored study says what runs', () => {
-    expect(parseTpeOptions({})).toEqual({ ...TPE_DEFAULTS, bandwidth: 'scott' });
-    expect(parseTpeOptions({ multivariate: false }).bandwidth).toBe('neighbor');
+    expect(parseTpeOptions({})).toEqual(TPE_DEFAULTS);
+    expect(parseTpeOptions({ multivariate: false, gamma: 0.3 })).toEqual({ ...TPE_DEFAULTS, multivariate: false, gamma: 0.3 });
   });
 
   it('rejects bad options naming the field', () => {
@@ -144,6 +161,7 @@ describe('TPE options', () => {
     expect(() => parseTpeOptions({ gamma: 1.5 })).toThrow('strategy.gamma: must be in (0, 1)');
     expect(() => parseTpeOptions({ nCandidates: 0 })).toThrow('strategy.nCandidates');
     expect(() => parseTpeOptions({ bogus: 1 })).toThrow('unknown option(s): bogus');
+    expect(() => parseTpeOptions({ multivariate: 'yes' })).toThrow('strategy.multivariate: must be true, false or "auto"');
   });
 
   it('auto and qmc take no options', () => {
