@@ -49,7 +49,7 @@ export async function run(opts: BenchOptions): Promise<string> {
 
   const out: string[] = [`## Regret: median best-so-far regret over ${seeds.length} seeds (lower is better)`];
   out.push(
-    `Seeds ${seeds[0]}..${seeds[seeds.length - 1]}; ours with default options (\`tpe\` is multivariate by default; \`tpe univariate\` is multivariate=false). ` +
+    `Seeds ${seeds[0]}..${seeds[seeds.length - 1]}; ours with default options (\`tpe\`: multivariate "auto", joint or independent kernels chosen on each ask by leave-one-out likelihood; \`tpe multivariate\` / \`tpe univariate\`: multivariate true / false). ` +
       (theirs ? `Optuna ${version}: TPESampler() default, TPESampler(multivariate=True), RandomSampler(), same seeds.` : note),
   );
   const theirLabels = theirs ? Object.keys(Object.values(theirs)[0]) : [];
