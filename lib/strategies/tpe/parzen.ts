@@ -162,6 +162,44 @@ export class ParzenEstimator {
     return logSumExp(scratch);
   }
 
+  /**
+   * `logPdfDim` at many points of one dim at once: one pass over the components (each loaded once),
+   * the points in the inner loop. Univariate TPE scores all candidates of a dim this way.
+   */
+  logPdfDimMany(d: number, xs: readonly number[]): number[] {
+    const dim = this.dims[d];
+    if (dim.kind === 'categorical') return xs.map((x) => this.logPdfDim(d, x));
+    const m = this.nComponents;
+    const coef = this.coefOf(d);
+    const mus = this.mus[d] as Float64Array;
+    const sigmas = this.sigmas[d] as Float64Array;
+    const k = xs.length;
+    const p = new Float64Array(k);
+    for (let i = 0; i < m; i++) {
+      const mu = mus[i];
+      const inv = 1 / sigmas[i];
+      const c = coef[i];
+      for (let j = 0; j < k; j++) {
+        const z = (xs[j] - mu) * inv;
+        const q = z * z;
+        if (q < 80) p[j] += c * Math.exp(-0.5 * q);
+      }
+    }
+    return xs.map((x, j) => (p[j] > 0 ? Math.log(p[j]) : this.logPdfDim(d, x)));
+  }
+
+  private coefOf(d: number): Float64Array {
+    let coef = this.coef[d];
+    if (!coef) {
+      const logNorm = this.logNorm[d] as Float64Array;
+      coef = new Float64Array(this.nComponents);
+      for (let i = 0; i < this.nComponents; i++) coef[i] = Math.exp(this.logW[i] + logNorm[i]);
+      this.coef[d] = coef;
+    }
+    return coef;
+  }
+
+  private readonly catProbs: (Float64Array | undefined)[] = [];
   /** Per numeric dim: w_i · (truncated-normal normalizer)_i, for the linear-space 1-D density. */
   private readonly coef: (Float64Array | undefined)[] = [];
 
@@ -175,16 +213,17 @@ export class ParzenEstimator {
     const m = this.nComponents;
     let p = 0;
     if (dim.kind === 'categorical') {
-      const logP = this.catLogP[d] as Float64Array;
-      for (let i = 0; i < m; i++) p += Math.exp(this.logW[i] + logP[i * dim.count + x]);
-    } else {
-      let coef = this.coef[d];
-      if (!coef) {
-        const logNorm = this.logNorm[d] as Float64Array;
-        coef = new Float64Array(m);
-        for (let i = 0; i < m; i++) coef[i] = Math.exp(this.logW[i] + logNorm[i]);
-        this.coef[d] = coef;
+      // A categorical's 1-D mixture is just one probability per choice: computed once.
+      let probs = this.catProbs[d];
+      if (!probs) {
+        const logP = this.catLogP[d] as Float64Array;
+        probs = new Float64Array(dim.count);
+        for (let i = 0; i < m; i++) for (let k = 0; k < dim.count; k++) probs[k] += Math.exp(this.logW[i] + logP[i * dim.count + k]);
+        this.catProbs[d] = probs;
       }
+      p = probs[x];
+    } else {
+      const coef = this.coefOf(d);
       const mus = this.mus[d] as Float64Array;
       const sigmas = this.sigmas[d] as Float64Array;
       for (let i = 0; i < m; i++) {
@@ -238,7 +277,10 @@ export function bandwidths(cfg: ParzenConfig, mus: Float64Array): Float64Array {
     sorted.set(mus);
     if (withPrior) sorted[n] = PRIOR_MU;
     sorted.sort();
-    const last = sorted.length - 1;
+    // Distinct values: repeated values (ints) get the gaps to the nearest *different* values.
+    const distinct: number[] = [];
+    for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) distinct.push(sorted[k]);
+    const last = distinct.length - 1;
     for (let i = 0; i < n; i++) {
       if (last === 0) {
         out[i] = 1;
@@ -248,11 +290,11 @@ export function bandwidths(cfg: ParzenConfig, mus: Float64Array): Float64Array {
       let hi = last;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (sorted[mid] < mus[i]) lo = mid + 1;
+        if (distinct[mid] < mus[i]) lo = mid + 1;
         else hi = mid;
       }
-      const left = lo > 0 ? sorted[lo] - sorted[lo - 1] : 0;
-      const right = lo < last ? sorted[lo + 1] - sorted[lo] : 0;
+      const left = lo > 0 ? distinct[lo] - distinct[lo - 1] : 0;
+      const right = lo < last ? distinct[lo + 1] - distinct[lo] : 0;
       out[i] = Math.max(left, right);
     }
   } else {

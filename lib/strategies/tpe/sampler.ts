@@ -108,21 +108,21 @@ function jointCandidates(dims: readonly Dim[], l: ParzenEstimator, g: ParzenEsti
  * no-duplicates rule.
  */
 function perDimCandidates(dims: readonly Dim[], l: ParzenEstimator, g: ParzenEstimator, n: number, rng: ProposeInput['rng']): Candidate[] {
-  const sl = new Float64Array(l.nComponents);
-  const sg = new Float64Array(g.nComponents);
   const xs: number[][] = Array.from({ length: n }, () => new Array(dims.length));
   const scores = new Float64Array(n);
   const best: number[] = [];
   dims.forEach((dim, d) => {
+    const us = Array.from({ length: n }, () => snapUnit(dim, l.sampleDim(rng, d)));
+    const ll = l.logPdfDimMany(d, us);
+    const lg = g.logPdfDimMany(d, us);
     let bestScore = -Infinity;
     for (let c = 0; c < n; c++) {
-      const u = snapUnit(dim, l.sampleDim(rng, d));
-      const s = l.logPdfDim(d, u, sl) - g.logPdfDim(d, u, sg);
-      xs[c][d] = u;
+      const s = ll[c] - lg[c];
+      xs[c][d] = us[c];
       scores[c] += s;
       if (s > bestScore) {
         bestScore = s;
-        best[d] = u;
+        best[d] = us[c];
       }
     }
   });
