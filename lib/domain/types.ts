@@ -9,6 +9,19 @@ export type RunState = (typeof RUN_STATES)[number];
 /** States from which a run never moves again except by a late report being recorded. */
 export const FINISHED_STATES: readonly RunState[] = ['completed', 'failed', 'pruned', 'timed_out'];
 
+/**
+ * Numbers must fit DynamoDB's number type: 0, or a magnitude in [1e-130, 1e126). JSON allows more
+ * (1e-200 parses fine), so every number a client sends is checked against this range.
+ */
+export const MIN_MAGNITUDE = 1e-130;
+export const MAX_MAGNITUDE = 9.9999999999999e125;
+export function isStorableNumber(x: number): boolean {
+  if (!Number.isFinite(x)) return false;
+  const m = Math.abs(x);
+  return m === 0 || (m >= MIN_MAGNITUDE && m <= MAX_MAGNITUDE);
+}
+export const STORABLE_MESSAGE = 'must be 0 or have a magnitude between 1e-130 and 1e126 (the range numbers are stored in)';
+
 /** The largest step a metric may carry (storage keys pad steps to 16 digits). */
 export const MAX_STEP = 1e15;
 

@@ -4,10 +4,12 @@
  */
 import { z } from 'zod';
 import { spaceSchema } from '../space/spec';
-import { MAX_STEP } from '../domain/types';
+import { isStorableNumber, MAX_STEP, STORABLE_MESSAGE } from '../domain/types';
 import { MAX_METRIC_TIMEOUT_SECONDS, MAX_RETRY_FAILED, MAX_RUNS_LIMIT, MAX_ENQUEUE_PER_CALL, MAX_WARM_START_RUNS } from '../tuner/defaults';
 
-const finite = z.number({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a finite number') });
+const finite = z
+  .number({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a finite number') })
+  .refine(isStorableNumber, STORABLE_MESSAGE);
 const workerId = z.string().min(1).max(128);
 const requestId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 characters of letters, digits, . _ : -');
 

@@ -3,14 +3,14 @@
  * Messages name the field (`space.lr.low`) and say how to fix it.
  */
 import { z } from 'zod';
-import type { ParamDef, ParamSpec, Space } from '../domain/types';
+import { isStorableNumber, STORABLE_MESSAGE, type ParamDef, type ParamSpec, type Space } from '../domain/types';
 
 export const MAX_PARAMS = 100;
 export const MAX_CHOICES = 1000;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
-const finite = z.number({ error: 'must be a finite number' });
+const finite = z.number({ error: 'must be a finite number' }).refine(isStorableNumber, STORABLE_MESSAGE);
 
 const floatSpec = z.strictObject({
   type: z.literal('float'),

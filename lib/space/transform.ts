@@ -6,7 +6,7 @@
  * equal slice of [0, 1] and rounding back is unbiased. Categoricals are indices (TPE's own kernel) or
  * one-hot blocks (GP / CMA-ES).
  */
-import type { ParamDef, ParamValue, Params, Space } from '../domain/types';
+import { isStorableNumber, MIN_MAGNITUDE, STORABLE_MESSAGE, type ParamDef, type ParamValue, type Params, type Space } from '../domain/types';
 import type { Rng } from '../random';
 
 export interface NumericDim {
@@ -96,7 +96,10 @@ export function snap(dim: NumericDim, x: number): number {
     return dim.isInt ? Math.round(v) : cleanFloat(v, high);
   }
   const v = x < low ? low : x > high ? high : x;
-  return dim.isInt ? Math.round(v) : v;
+  if (dim.isInt) return Math.round(v);
+  // Below the storable magnitude a float is 0 for every purpose; 0 lies within bounds that straddle it
+  // (storable bounds of one sign keep every value at least 1e-130 away from 0).
+  return Math.abs(v) < MIN_MAGNITUDE ? 0 : v;
 }
 
 /** Removes binary noise from stepped floats (0.1 + 2 * 0.1 → 0.3), never leaving [low, high]. */
@@ -208,6 +211,10 @@ export function paramsProblems(space: Space, params: unknown, prefix = 'params')
     }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       out.push({ path, message: 'must be a finite number' });
+      continue;
+    }
+    if (!isStorableNumber(v)) {
+      out.push({ path, message: STORABLE_MESSAGE });
       continue;
     }
     const { low, high } = dim.def;

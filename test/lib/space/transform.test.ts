@@ -9,6 +9,7 @@ import {
   fromUnit,
   paramsProblems,
   sampleUniform,
+  snap,
   spaceSize,
   toUnit,
   type NumericDim,
@@ -109,5 +110,14 @@ describe('unit-cube transform', () => {
     const issues = paramsProblems(space, { n: 3, c: 'b', z: 1 });
     expect(issues.map((i) => i.path).sort()).toEqual(['params.c', 'params.n', 'params.z']);
     expect(paramsProblems(space, { n: 4, c: 'a' })).toEqual([]);
+  });
+});
+
+describe('storable numbers', () => {
+  it('flushes floats too small to store to 0, which straddling bounds always contain', () => {
+    const d = numeric({ name: 'x', type: 'float', low: -1, high: 1 });
+    expect(snap(d, 1e-200)).toBe(0);
+    expect(snap(d, -3e-135)).toBe(0);
+    expect(snap(d, 2e-130)).toBe(2e-130);
   });
 });
