@@ -125,6 +125,20 @@ export function dimValues(dim: Dim): ParamValue[] {
   return Array.from({ length: dim.count }, (_, k) => snap(dim, dim.def.low + k * (dim.step as number)));
 }
 
+/**
+ * The point at `index` of the grid spanned by `axes` (one list of values per param, in space order),
+ * counting in mixed radix with the last param fastest. Indices run over [0, product of axis lengths).
+ */
+export function gridPointAt(space: Space, axes: readonly (readonly ParamValue[])[], index: number): Params {
+  const values: ParamValue[] = new Array(axes.length);
+  let rest = index;
+  for (let i = axes.length - 1; i >= 0; i--) {
+    values[i] = axes[i][rest % axes[i].length];
+    rest = Math.floor(rest / axes[i].length);
+  }
+  return Object.fromEntries(space.map((d, i) => [d.name, values[i]]));
+}
+
 /** Number of distinct points in the space (Infinity when any param is continuous). */
 export function spaceSize(space: Space): number {
   return dimsOf(space).reduce((n, d) => n * d.count, 1);

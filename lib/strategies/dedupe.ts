@@ -6,7 +6,7 @@
  */
 import type { Params, Space, Trial } from '../domain/types';
 import type { Rng } from '../random';
-import { dimValues, dimsOf, paramsKey, spaceSize } from '../space/transform';
+import { dimValues, dimsOf, gridPointAt, paramsKey, spaceSize } from '../space/transform';
 
 /** Keys of every point already handed out, or undefined when the space is continuous or exhausted. */
 export function usedKeysIfDiscrete(space: Space, history: readonly Trial[]): Set<string> | undefined {
@@ -27,15 +27,7 @@ export function unseenOr(space: Space, used: Set<string> | undefined, preferred:
   if (!used || !used.has(paramsKey(space, preferred))) return preferred;
   const axes = dimsOf(space).map((d) => dimValues(d));
   const size = axes.reduce((n, a) => n * a.length, 1);
-  const pointAt = (index: number): Params => {
-    const p: Params = {};
-    let rest = index;
-    for (let i = axes.length - 1; i >= 0; i--) {
-      p[space[i].name] = axes[i][rest % axes[i].length];
-      rest = Math.floor(rest / axes[i].length);
-    }
-    return Object.fromEntries(space.map((d) => [d.name, p[d.name]]));
-  };
+  const pointAt = (index: number): Params => gridPointAt(space, axes, index);
   for (let t = 0; t < RANDOM_TRIES; t++) {
     const p = pointAt(Math.floor(rng.next() * size));
     if (!used.has(paramsKey(space, p))) return p;

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { ParamValue, Params } from '../domain/types';
 import { ConflictError, ValidationError } from '../errors';
-import { dimValues, dimsOf, paramsKey, type Dim } from '../space/transform';
+import { dimValues, dimsOf, gridPointAt, paramsKey, type Dim } from '../space/transform';
 import { createRng } from '../random';
 import { parseWith } from './options';
 import type { Strategy } from './strategy';
@@ -79,15 +79,7 @@ export const gridStrategy: Strategy<GridOptions> = {
   propose({ space, history, seed, options }) {
     const axes = dimsOf(space).map((d) => axisValues(d, options.gridPoints));
     const total = axes.reduce((n, a) => n * a.length, 1);
-    const pointAt = (index: number): Params => {
-      const params: Params = {};
-      let rest = index;
-      for (let i = axes.length - 1; i >= 0; i--) {
-        params[space[i].name] = axes[i][rest % axes[i].length];
-        rest = Math.floor(rest / axes[i].length);
-      }
-      return Object.fromEntries(space.map((d) => [d.name, params[d.name]]));
-    };
+    const pointAt = (index: number): Params => gridPointAt(space, axes, index);
     const used = new Set(history.map((t) => paramsKey(space, t.params)));
     if (used.size >= total) throw new ConflictError('StudyExhausted', `all ${total} grid points have been handed out`);
     // A seeded affine permutation of the indices: i -> (a*i + b) mod total, with a coprime to total.
