@@ -89,6 +89,26 @@ describe('local mode end to end over HTTP', () => {
   });
 });
 
+/** `npm start`'s entry point as a child process (extra args appended), quiet, on a free port. */
+function startMain(args: string[], env: Record<string, string> = {}) {
+  return spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--quiet', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+}
+
+function urlOf(p: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let err = '';
+    p.stderr?.on('data', (d) => {
+      err += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    p.on('close', (code) => reject(new Error(`exited ${code}: ${err}`)));
+  });
+}
+
 describe('local mode options', () => {
   it('refuses requests without the API key when one is set, with a JSON 401', async () => {
     const svc = await startLocal({ apiKey: 's3cret' });
@@ -124,23 +144,46 @@ describe('local mode options', () => {
   });
 
   it('starts with `npm start`, prints its URL, serves, and exits 0 on SIGTERM', async () => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--memory', '--quiet', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = startMain(['--memory']);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let err = '';
-        p.stderr.on('data', (d) => {
-          err += d;
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-          if (m) resolve(m[1]);
-        });
-        p.on('close', (code) => reject(new Error(`exited ${code}: ${err}`)));
-      });
+      const url = await urlOf(p);
       expect((await http(url, 'POST', '/studies', { name: 'cli', space })).status).toBe(201);
       const exit = new Promise<number | null>((resolve) => p.on('close', resolve));
       p.kill('SIGTERM');
       expect(await exit).toBe(0);
     } finally {
       p.kill('SIGKILL');
+    }
+  });
+
+  it('loses no acknowledged write when killed with SIGKILL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuner-kill-'));
+    try {
+      const first = startMain([], { TUNER_DATA_DIR: dir });
+      const url = await urlOf(first);
+      const id = (await http(url, 'POST', '/studies', { name: 'kill', space })).body.studyId;
+      const acked = new Map<string, number>();
+      for (let i = 0; i < 20; i++) {
+        const run = await http(url, 'POST', `/studies/${id}/runs`);
+        const done = await http(url, 'POST', `/studies/${id}/runs/${run.body.runId}/complete`, { value: i });
+        if (done.status === 200) acked.set(run.body.runId, i);
+      }
+      const closed = new Promise((resolve) => first.on('close', resolve));
+      first.kill('SIGKILL');
+      await closed;
+      const second = startMain([], { TUNER_DATA_DIR: dir });
+      try {
+        const url2 = await urlOf(second);
+        const runs = (await http(url2, 'GET', `/studies/${id}/runs?limit=100`)).body.runs as { runId: string; value: number; state: string }[];
+        expect(runs).toHaveLength(20);
+        for (const r of runs) expect(r).toMatchObject({ state: 'completed', value: acked.get(r.runId) });
+        expect((await http(url2, 'GET', `/studies/${id}`)).body.best.value).toBe(0);
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((resolve) => second.on('close', resolve));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
