@@ -23,22 +23,20 @@
 import { z } from 'zod';
 import { MAX_STEP } from '../domain/types';
 import { ValidationError } from '../errors';
-import { parseWith } from '../strategies/options';
+import { intAtLeast, parseWith } from '../strategies/options';
 import type { PruneDecision, PruneInput, Pruner } from './pruner';
 import { bestFirst, countedValues, fmt, isNewestStep, isWorse } from './values';
 
-const int = (min: number) =>
-  z.number({ error: `must be an integer >= ${min}` }).int('must be an integer').min(min, `must be >= ${min}`);
 
 const schema = z.strictObject({
   /** Steps before the first rung: the least training after which values are worth comparing. */
-  minResource: int(1).default(1),
+  minResource: intAtLeast(1).default(1),
   /** eta: keep the top 1/eta at each rung; rungs are eta times further apart each time. */
-  reductionFactor: int(2).default(3),
+  reductionFactor: intAtLeast(2).default(3),
   /** s: skips the first s rungs (the first rung is at minResource * eta^s); 0 prunes most. */
-  minEarlyStoppingRate: int(0).default(0),
+  minEarlyStoppingRate: intAtLeast(0).default(0),
   /** The full training budget in steps: no rung at or past it. Optional. */
-  maxResource: int(1).optional(),
+  maxResource: intAtLeast(1).optional(),
 });
 
 /** The largest step the metrics API accepts. */

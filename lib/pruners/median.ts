@@ -11,22 +11,20 @@
  * - `startupRuns` counts finished runs as the study does (completed or pruned); Optuna counts completed.
  */
 import { z } from 'zod';
-import { parseWith } from '../strategies/options';
+import { intAtLeast, parseWith } from '../strategies/options';
 import type { PruneDecision, PruneInput, Pruner } from './pruner';
 import { bestOf, countedValues, fmt, isNewestStep, isWorse, median, previousStep, worseWord } from './values';
 
-const int = (min: number) =>
-  z.number({ error: `must be an integer >= ${min}` }).int('must be an integer').min(min, `must be >= ${min}`);
 
 const schema = z.strictObject({
   /** No pruning until this many runs have finished: the first curves set the bar (Optuna's default). */
-  startupRuns: int(0).default(5),
+  startupRuns: intAtLeast(0).default(5),
   /** No pruning at steps below this: early values of most curves say little about the final one. */
-  warmupSteps: int(0).default(0),
+  warmupSteps: intAtLeast(0).default(0),
   /** Decide only at steps warmupSteps + k * intervalSteps (or the first report after one). */
-  intervalSteps: int(1).default(1),
+  intervalSteps: intAtLeast(1).default(1),
   /** Do not decide on fewer other runs' values than this at the step (Optuna's n_min_trials). */
-  minOthers: int(1).default(1),
+  minOthers: intAtLeast(1).default(1),
   /**
    * Compare the run's best value so far instead of its value at the step (Optuna's rule). Off by
    * default: the rule is specified on the value at the step.

@@ -1,5 +1,5 @@
 /** Shared helper: validate strategy/pruner options with zod and report paths under a prefix. */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../errors';
 
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, prefix: string): z.infer<S> {
@@ -12,3 +12,7 @@ export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, prefix: 
     })),
   );
 }
+
+/** An integer option of at least `min`, with messages that say so. */
+export const intAtLeast = (min: number) =>
+  z.number({ error: `must be an integer >= ${min}` }).int('must be an integer').min(min, `must be >= ${min}`);
