@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { NotFoundError, TunerError, ValidationError } from '../errors';
+import { TunerError, ValidationError } from '../errors';
 import type { TunerDeps } from '../tuner/deps';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getDeps, getLogger, getMetrics } from '../wiring';
@@ -138,4 +138,3 @@ function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S)
   return r.data;
 }
 
-export { NotFoundError };
