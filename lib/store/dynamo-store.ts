@@ -273,10 +273,6 @@ export class DynamoStudyStore implements StudyStore {
     return r.Item ? strip<Run>(r.Item) : undefined;
   }
 
-  async deleteRun(studyId: string, number: number): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: keys.runSk(number) } }));
-  }
-
   async transitionRun(
     studyId: string,
     number: number,

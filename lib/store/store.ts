@@ -64,8 +64,6 @@ export interface StudyStore {
   getRunByNumber(studyId: string, number: number): Promise<Run | undefined>;
   /** Running runs whose deadline is before `nowMs`, oldest deadline first (for the timeout sweeper). */
   listOverdueRuns(nowMs: number, limit: number): Promise<{ studyId: string; number: number }[]>;
-  /** Removes a run written by an ask that then lost its study (deleted meanwhile). */
-  deleteRun(studyId: string, number: number): Promise<void>;
   /**
    * Moves a run to new attributes if its state is one of `from` (and, when given, its deadline is
    * before `deadlineBefore`). On failure returns the current run (undefined when it does not exist).
