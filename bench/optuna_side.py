@@ -2,18 +2,26 @@
 
   regret: optuna_side.py regret <seeds> <budget> <out.json>
     runs TPESampler (default, multivariate=True) and RandomSampler on the functions of bench/lib/functions.ts
-    (same definitions; change both together), one study per function and seed.
+    (same definitions; change both together), one study per function and seed; on Optuna versions whose
+    TPE kernel log-density leaves out the -log(sigma) term (optuna/optuna#5109, fixed in 3.5 by #5110),
+    also the default TPESampler with that term restored ("optuna tpe, #5109 fixed").
   speed:  optuna_side.py speed <trials.json> <out.json>
     adds the given completed trials to a study (create_trial + add_trials) and times study.ask() with the
     same 10 distributions, default TPESampler.
 """
 import json
 import math
+
+import numpy as np
 import sys
 import time
 import warnings
 
+import contextlib
+
 import optuna
+from optuna.samplers._tpe import _truncnorm
+from optuna.samplers._tpe import parzen_estimator
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
@@ -76,6 +84,8 @@ FUNCTIONS = {
     "Mixed ML-like 4-D": (mixed, 0.05),
 }
 
+FIXED_LABEL = "optuna tpe, #5109 fixed"
+
 SAMPLERS = {
     "optuna tpe": lambda seed: optuna.samplers.TPESampler(seed=seed),
     "optuna tpe multivariate": lambda seed: optuna.samplers.TPESampler(seed=seed, multivariate=True),
@@ -83,15 +93,42 @@ SAMPLERS = {
 }
 
 
+def logpdf_lacks_scale():
+    """True when this Optuna's truncated-normal log-pdf is not normalized for scale != 1 (#5109)."""
+    return abs(_truncnorm.logpdf(0.5, -1.0, 1.0, loc=0.5, scale=0.5)[0] - _truncnorm.logpdf(0.0, -1.0, 1.0)[0] + math.log(0.5)) > 1e-9
+
+
+def logpdf_with_scale(x, a, b, loc=0, scale=1):
+    return _UNPATCHED_LOGPDF(x, a, b, loc=loc, scale=scale) - np.log(scale)
+
+
+_UNPATCHED_LOGPDF = _truncnorm.logpdf
+
+
+@contextlib.contextmanager
+def scale_fixed(on):
+    """Within: the Parzen estimators use the normalized log-pdf (what Optuna >= 3.5 computes)."""
+    if on:
+        parzen_estimator.truncnorm = type("fixed", (), {"logpdf": staticmethod(logpdf_with_scale), "rvs": staticmethod(_truncnorm.rvs), "_log_gauss_mass": staticmethod(_truncnorm._log_gauss_mass)})
+    try:
+        yield
+    finally:
+        parzen_estimator.truncnorm = _truncnorm
+
+
 def regret(seeds, budget, out):
+    samplers = dict(SAMPLERS)
+    if logpdf_lacks_scale():
+        samplers[FIXED_LABEL] = samplers["optuna tpe"]
     result = {}
     for fname, (f, fmin) in FUNCTIONS.items():
         result[fname] = {}
-        for sname, make in SAMPLERS.items():
+        for sname, make in samplers.items():
             curves = []
             for seed in seeds:
                 study = optuna.create_study(sampler=make(seed))
-                study.optimize(f, n_trials=budget)
+                with scale_fixed(sname == FIXED_LABEL):
+                    study.optimize(f, n_trials=budget)
                 best, curve = math.inf, []
                 for tr in study.trials:
                     best = min(best, tr.value)

@@ -4,11 +4,19 @@ export interface BenchOptions {
   quick?: boolean;
   /** Only run suites whose name is listed (`--only regret,speed` or BENCH_ONLY). */
   only?: string[];
+  /** Seeds 1..N for the regret suite (`--seeds=50` or BENCH_SEEDS); default 10, or 5 with quick. */
+  seeds?: number;
 }
 
 export function benchOptionsFrom(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1';
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? env.BENCH_ONLY;
   const only = onlyArg ? onlyArg.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { quick, only };
+  const seedsArg = argv.find((a) => a.startsWith('--seeds='))?.slice('--seeds='.length) ?? env.BENCH_SEEDS;
+  let seeds: number | undefined;
+  if (seedsArg !== undefined) {
+    seeds = Number(seedsArg);
+    if (!Number.isInteger(seeds) || seeds < 1 || seeds > 1000) throw new Error(`--seeds must be an integer in 1..1000, got "${seedsArg}"`);
+  }
+  return { quick, only, seeds };
 }
