@@ -1,6 +1,7 @@
 /** Runs bench/optuna_side.py with Debian's Python when python3-optuna is installed. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,4 +28,32 @@ export function runOptunaSide(args: string[]): Promise<void> {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`optuna_side.py ${args[0]} exited ${code}: ${err.slice(-2000)}`))));
   });
+}
+
+/**
+ * Optuna's regret curves for these seeds and budget, from bench/results/ when an earlier run made them
+ * with the same script, Optuna version, seeds and budget (a 50-seed Optuna side takes about half an
+ * hour on two cores; ours takes a minute). Resolves to the curves, or to the error of a failed run.
+ */
+export async function optunaRegretCurves(seeds: readonly number[], budget: number): Promise<Record<string, Record<string, number[][]>> | Error> {
+  const version = optunaVersion();
+  if (!version) return new Error('Optuna not installed');
+  const key = createHash('sha256')
+    .update(readFileSync(SCRIPT))
+    .update(`\n${version}\n${seeds.join(',')}\n${budget}`)
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(dirname(SCRIPT), 'results');
+  const file = join(dir, `optuna-regret-${key}.json`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const partial = `${file}.partial`;
+    try {
+      await runOptunaSide(['regret', seeds.join(','), String(budget), partial]);
+    } catch (err) {
+      return err as Error;
+    }
+    renameSync(partial, file);
+  }
+  return JSON.parse(readFileSync(file, 'utf8'));
 }

@@ -3,12 +3,9 @@
  * strategy, ours and — when Debian's python3-optuna is installed — Optuna's samplers on the same
  * functions and seeds, with our/Optuna ratios and their geometric mean.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BENCH_FUNCTIONS } from '../lib/functions';
 import type { BenchOptions } from '../lib/options';
-import { optunaVersion, runOptunaSide } from '../lib/optuna';
+import { optunaRegretCurves, optunaVersion } from '../lib/optuna';
 import { regretCurve, type StrategyUnderTest } from '../lib/simulate';
 import { bootstrapMedianRatio, fmt, geometricMean, median, medianRatio } from '../lib/stats';
 
@@ -32,10 +29,8 @@ export async function run(opts: BenchOptions): Promise<string> {
   const seeds = Array.from({ length: opts.seeds ?? (opts.quick ? 5 : 10) }, (_, i) => i + 1);
   const budget = Math.max(...BUDGETS);
   const version = optunaVersion();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-regret-'));
-  const optunaOut = join(dir, 'optuna.json');
   // Optuna runs in its own process while ours run here: two cores, half the wall time.
-  const optunaDone = version ? runOptunaSide(['regret', seeds.join(','), String(budget), optunaOut]).then(() => true, (e: Error) => e) : Promise.resolve(false);
+  const optunaDone = version ? optunaRegretCurves(seeds, budget) : Promise.resolve(undefined);
 
   const ours: Record<string, Record<string, number[][]>> = {};
   for (const fn of BENCH_FUNCTIONS) {
@@ -45,15 +40,14 @@ export async function run(opts: BenchOptions): Promise<string> {
   const optunaResult = await optunaDone;
   let theirs: Record<string, Record<string, number[][]>> | undefined;
   let note = '';
-  if (optunaResult === true) theirs = JSON.parse(readFileSync(optunaOut, 'utf8'));
-  else if (optunaResult instanceof Error) note = `Optuna side failed: ${optunaResult.message}`;
+  if (optunaResult instanceof Error) note = `Optuna side failed: ${optunaResult.message}`;
+  else if (optunaResult) theirs = optunaResult;
   else note = 'Optuna not installed: skipped (apt-get install -y python3-optuna; run with /usr/bin/python3).';
-  rmSync(dir, { recursive: true, force: true });
   const hasFixed = theirs !== undefined && FIXED in Object.values(theirs)[0];
 
   const out: string[] = [`## Regret: median best-so-far regret over ${seeds.length} seeds (lower is better)`];
   out.push(
-    `Seeds ${seeds[0]}..${seeds[seeds.length - 1]}; ours with default options (\`tpe\`: multivariate "auto", joint or independent kernels chosen on each ask by leave-one-out likelihood; \`tpe multivariate\` / \`tpe univariate\`: multivariate true / false). ` +
+    `Seeds ${seeds[0]}..${seeds[seeds.length - 1]}; ours with default options (\`tpe\`: multivariate "auto", joint kernels with every third run from independent per-param models; \`tpe multivariate\` / \`tpe univariate\`: multivariate true / false). ` +
       (theirs
         ? `Optuna ${version}: TPESampler() default, TPESampler(multivariate=True), RandomSampler(), same seeds.` +
           (hasFixed

@@ -17,10 +17,12 @@ export interface TpeOptions {
   /** Candidates drawn from l(x) per proposal; the one with the best l(x)/g(x) wins. */
   nCandidates: number;
   /**
-   * Joint kernels over all params (true), one independent 1-D model per param (false), or on each ask
-   * whichever predicts the good runs better by leave-one-out likelihood ('auto').
+   * Joint kernels over all params (true), one independent 1-D model per param (false), or 'auto': joint
+   * kernels, except every `independentEvery`-th run (by run number), which gets independent models.
    */
   multivariate: boolean | 'auto';
+  /** With multivariate 'auto': every how many runs one gets independent 1-D models (the rest joint kernels). */
+  independentEvery: number;
   /** Kernel width rule for numeric params (see tpe/parzen.ts); 'auto': scott for joint, neighbor for 1-D models. */
   bandwidth: 'auto' | 'scott' | 'optuna' | 'neighbor';
   /** Smallest kernel width, as a fraction of a param's range (unit scale). */
@@ -40,6 +42,7 @@ export const TPE_DEFAULTS = {
   maxGood: 25,
   nCandidates: 24,
   multivariate: 'auto',
+  independentEvery: 3,
   bandwidth: 'auto',
   minBandwidth: 0.01,
   magicClip: true,
@@ -54,6 +57,7 @@ const schema = z.strictObject({
   maxGood: z.number().int('must be an integer').min(1, 'must be >= 1').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.maxGood),
   nCandidates: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.nCandidates),
   multivariate: z.union([z.boolean(), z.literal('auto')], { error: 'must be true, false or "auto"' }).default(TPE_DEFAULTS.multivariate),
+  independentEvery: z.number().int('must be an integer').min(2, 'must be >= 2').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.independentEvery),
   bandwidth: z.enum(['auto', 'scott', 'optuna', 'neighbor'], { error: 'must be one of "auto", "scott", "optuna", "neighbor"' }).default(TPE_DEFAULTS.bandwidth),
   minBandwidth: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.minBandwidth),
   magicClip: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.magicClip),

@@ -40,9 +40,14 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
   const dims = dimsOf(space);
   const kinds: DimKind[] = dims.map((d) => (d.kind === 'categorical' ? { kind: 'categorical', count: d.count } : { kind: 'numeric' }));
   const weights = rankWeights(split.good.length, o.rankWeightPower);
-  const common = { dims: kinds, priorWeight: o.priorWeight, minBandwidth: o.minBandwidth, magicClip: o.magicClip };
-  const joint = o.multivariate === 'auto' ? split.good.length < 3 || looPrefersJoint(common, split.good, weights) : o.multivariate;
-  const base: Omit<ParzenConfig, 'points'> = { ...common, bandwidth: o.bandwidth === 'auto' ? (joint ? 'scott' : 'neighbor') : o.bandwidth };
+  const joint = o.multivariate === 'auto' ? !independentTurn(number, o.independentEvery) : o.multivariate;
+  const base: Omit<ParzenConfig, 'points'> = {
+    dims: kinds,
+    priorWeight: o.priorWeight,
+    minBandwidth: o.minBandwidth,
+    magicClip: o.magicClip,
+    bandwidth: o.bandwidth === 'auto' ? (joint ? 'scott' : 'neighbor') : o.bandwidth,
+  };
   const l = new ParzenEstimator({ ...base, points: split.good, weights });
   const g = new ParzenEstimator({ ...base, points: split.bad });
   const candidates = joint ? jointCandidates(dims, l, g, o.nCandidates, rng) : perDimCandidates(dims, l, g, o.nCandidates, rng);
@@ -58,26 +63,14 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
 }
 
 /**
- * `multivariate: 'auto'`: joint kernels or independent 1-D models, whichever predicts the good runs
- * better — the leave-one-out log-likelihood of each good run under the model fitted to the others (same
- * Scott bandwidths for both, rank weights applied). Independent models win when good coordinates
- * recombine (nearly separable objectives), joint ones when the good runs sit on a curved or correlated
- * ridge. Cost: 2·nGood small fits (nGood <= maxGood).
+ * `multivariate: 'auto'`: whether run `number` gets independent 1-D models (every `every`-th run) rather
+ * than joint kernels. An interleaved portfolio, not a per-ask model choice: joint kernels refine around
+ * the best runs, independent models recombine good values of different runs, which joint kernels never
+ * propose, and that is what nearly separable and multimodal objectives need (docs/strategies.md has the
+ * measurements). The run number makes the turn deterministic and evenly spread across parallel workers.
  */
-export function looPrefersJoint(common: Omit<ParzenConfig, 'points' | 'bandwidth'>, good: readonly number[][], weights: readonly number[] | undefined): boolean {
-  let joint = 0;
-  let indep = 0;
-  for (let i = 0; i < good.length; i++) {
-    const points = good.filter((_, j) => j !== i);
-    const w = weights?.filter((_, j) => j !== i);
-    const wi = weights ? weights[i] : 1;
-    const model = new ParzenEstimator({ ...common, bandwidth: 'scott', points, weights: w });
-    joint += wi * model.logPdfJoint(good[i]);
-    let s = 0;
-    for (let d = 0; d < common.dims.length; d++) s += model.logPdfDim(d, good[i][d]);
-    indep += wi * s;
-  }
-  return joint >= indep;
+export function independentTurn(number: number, every: number): boolean {
+  return number % every === every - 1;
 }
 
 /**

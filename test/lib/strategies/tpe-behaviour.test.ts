@@ -6,7 +6,7 @@ import { createRng, mixSeed } from '../../../lib/random';
 import { paramsKey, spaceSize } from '../../../lib/space/transform';
 import { getStrategy } from '../../../lib/strategies/registry';
 import { parseTpeOptions, TPE_DEFAULTS } from '../../../lib/strategies/tpe/options';
-import { looPrefersJoint } from '../../../lib/strategies/tpe/sampler';
+import { independentTurn } from '../../../lib/strategies/tpe/sampler';
 
 const square: Space = [
   { name: 'x', type: 'float', low: -5, high: 5 },
@@ -134,19 +134,35 @@ describe('no exact duplicates in discrete spaces', () => {
   });
 });
 
-describe("multivariate: 'auto' (leave-one-out choice of joint vs independent kernels)", () => {
-  const common = { priorWeight: 1, minBandwidth: 0.01, magicClip: true };
-  const numeric = (d: number) => Array.from({ length: d }, () => ({ kind: 'numeric' as const }));
-
-  it('prefers joint kernels when the good runs lie on a diagonal ridge', () => {
-    const good = Array.from({ length: 12 }, (_, i) => [0.1 + 0.07 * i, 0.1 + 0.07 * i]);
-    expect(looPrefersJoint({ ...common, dims: numeric(2) }, good, undefined)).toBe(true);
+describe("multivariate: 'auto' (joint kernels, every independentEvery-th run independent models)", () => {
+  // A 3-D space and 20 completed runs: enough for both models to propose different points.
+  const cube: Space = ['a', 'b', 'c'].map((name) => ({ name, type: 'float', low: 0, high: 1 }));
+  const history: Trial[] = Array.from({ length: 20 }, (_, n) => {
+    const params = propose('qmc', cube, [], 9, n);
+    return { number: n, params, state: 'completed', value: Object.values(params).reduce((s: number, v) => s + ((v as number) - 0.3) ** 2, 0) };
   });
 
-  it('prefers independent models when good coordinates recombine (all corners of a cube, each seen once)', () => {
-    const good: number[][] = [];
-    for (const a of [0.25, 0.75]) for (const b of [0.25, 0.75]) for (const c of [0.25, 0.75]) good.push([a, b, c]);
-    expect(looPrefersJoint({ ...common, dims: numeric(3) }, good, undefined)).toBe(false);
+  it('gives run numbers 2, 5, 8, ... independent models and the others joint kernels by default', () => {
+    expect([0, 1, 2, 3, 4, 5, 20, 21, 22, 23].map((n) => independentTurn(n, 3))).toEqual([false, false, true, false, false, true, true, false, false, true]);
+    for (const number of [20, 21, 22, 23, 24, 25]) {
+      const auto = propose('tpe', cube, history, 5, number);
+      const expected = propose('tpe', cube, history, 5, number, { multivariate: !independentTurn(number, 3) });
+      const other = propose('tpe', cube, history, 5, number, { multivariate: independentTurn(number, 3) });
+      expect(auto).toEqual(expected);
+      expect(auto).not.toEqual(other);
+    }
+  });
+
+  it('follows independentEvery', () => {
+    for (const number of [20, 21, 22, 23]) {
+      const auto = propose('tpe', cube, history, 5, number, { independentEvery: 2 });
+      expect(auto).toEqual(propose('tpe', cube, history, 5, number, { multivariate: number % 2 === 0 }));
+    }
+  });
+
+  it('leaves true and false alone', () => {
+    const joint = propose('tpe', cube, history, 5, 23, { multivariate: true });
+    expect(propose('tpe', cube, history, 5, 23, { multivariate: true, independentEvery: 2 })).toEqual(joint);
   });
 });
 
@@ -162,6 +178,8 @@ describe('TPE options', () => {
     expect(() => parseTpeOptions({ nCandidates: 0 })).toThrow('strategy.nCandidates');
     expect(() => parseTpeOptions({ bogus: 1 })).toThrow('unknown option(s): bogus');
     expect(() => parseTpeOptions({ multivariate: 'yes' })).toThrow('strategy.multivariate: must be true, false or "auto"');
+    expect(() => parseTpeOptions({ independentEvery: 1 })).toThrow('strategy.independentEvery: must be >= 2');
+    expect(() => parseTpeOptions({ independentEvery: 2.5 })).toThrow('strategy.independentEvery: must be an integer');
   });
 
   it('auto and qmc take no options', () => {
