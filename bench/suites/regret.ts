@@ -47,7 +47,7 @@ export async function run(opts: BenchOptions): Promise<string> {
 
   const out: string[] = [`## Regret: median best-so-far regret over ${seeds.length} seeds (lower is better)`];
   out.push(
-    `Seeds ${seeds[0]}..${seeds[seeds.length - 1]}; ours with default options (\`tpe\`: multivariate "auto", joint kernels with every third run from independent per-param models; \`tpe multivariate\` / \`tpe univariate\`: multivariate true / false). ` +
+    `Seeds ${seeds[0]}..${seeds[seeds.length - 1]}; ours with default options (\`tpe\`: multivariate "auto", joint kernels with every fourth run from independent per-param models; \`tpe multivariate\` / \`tpe univariate\`: multivariate true / false). ` +
       (theirs
         ? `Optuna ${version}: TPESampler() default, TPESampler(multivariate=True), RandomSampler(), same seeds.` +
           (hasFixed

@@ -1,7 +1,7 @@
 /**
  * `auto`, the default strategy. The rule (also in docs/strategies.md):
  *   1. until 10 runs have completed (TPE's nStartup): scrambled Sobol points (`qmc`), one per run number;
- *   2. then TPE with its defaults (tpe/options.ts): joint kernels, every third run independent per-param
+ *   2. then TPE with its defaults (tpe/options.ts): joint kernels, every fourth run independent per-param
  *      models, pending runs as constant liars;
  *   3. in all-discrete spaces, never a point already handed out while unseen points remain.
  * The budget does not change the rule yet (strategies do not see maxRuns). The GP/CMA-ES

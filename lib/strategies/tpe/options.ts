@@ -42,7 +42,7 @@ export const TPE_DEFAULTS = {
   maxGood: 25,
   nCandidates: 24,
   multivariate: 'auto',
-  independentEvery: 3,
+  independentEvery: 4,
   bandwidth: 'auto',
   minBandwidth: 0.01,
   magicClip: true,

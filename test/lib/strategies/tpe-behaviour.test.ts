@@ -142,12 +142,13 @@ describe("multivariate: 'auto' (joint kernels, every independentEvery-th run ind
     return { number: n, params, state: 'completed', value: Object.values(params).reduce((s: number, v) => s + ((v as number) - 0.3) ** 2, 0) };
   });
 
-  it('gives run numbers 2, 5, 8, ... independent models and the others joint kernels by default', () => {
-    expect([0, 1, 2, 3, 4, 5, 20, 21, 22, 23].map((n) => independentTurn(n, 3))).toEqual([false, false, true, false, false, true, true, false, false, true]);
-    for (const number of [20, 21, 22, 23, 24, 25]) {
+  it('gives run numbers 3, 7, 11, ... independent models and the others joint kernels by default', () => {
+    expect(TPE_DEFAULTS.independentEvery).toBe(4);
+    expect([0, 2, 3, 4, 7, 20, 21, 22, 23].map((n) => independentTurn(n, 4))).toEqual([false, false, true, false, true, false, false, false, true]);
+    for (const number of [20, 21, 22, 23, 24, 25, 26, 27]) {
       const auto = propose('tpe', cube, history, 5, number);
-      const expected = propose('tpe', cube, history, 5, number, { multivariate: !independentTurn(number, 3) });
-      const other = propose('tpe', cube, history, 5, number, { multivariate: independentTurn(number, 3) });
+      const expected = propose('tpe', cube, history, 5, number, { multivariate: !independentTurn(number, 4) });
+      const other = propose('tpe', cube, history, 5, number, { multivariate: independentTurn(number, 4) });
       expect(auto).toEqual(expected);
       expect(auto).not.toEqual(other);
     }
@@ -156,6 +157,7 @@ describe("multivariate: 'auto' (joint kernels, every independentEvery-th run ind
   it('follows independentEvery', () => {
     for (const number of [20, 21, 22, 23]) {
       const auto = propose('tpe', cube, history, 5, number, { independentEvery: 2 });
+      expect(independentTurn(number, 2)).toBe(number % 2 === 1);
       expect(auto).toEqual(propose('tpe', cube, history, 5, number, { multivariate: number % 2 === 0 }));
     }
   });
