@@ -32,8 +32,8 @@ export function runOptunaSide(args: string[]): Promise<void> {
 
 /**
  * Optuna's regret curves for these seeds and budget, from bench/results/ when an earlier run made them
- * with the same script, Optuna version, seeds and budget (a 50-seed Optuna side takes about half an
- * hour on two cores; ours takes a minute). Resolves to the curves, or to the error of a failed run.
+ * with the same script, Optuna version, seeds and budget (a 50-seed Optuna side takes about 15
+ * minutes on two cores; ours under a minute). Resolves to the curves, or to the error of a failed run.
  */
 export async function optunaRegretCurves(seeds: readonly number[], budget: number): Promise<Record<string, Record<string, number[][]>> | Error> {
   const version = optunaVersion();
