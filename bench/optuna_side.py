@@ -9,19 +9,16 @@
     adds the given completed trials to a study (create_trial + add_trials) and times study.ask() with the
     same 10 distributions, default TPESampler.
 """
+import contextlib
 import json
 import math
-
-import numpy as np
 import sys
 import time
 import warnings
 
-import contextlib
-
+import numpy as np
 import optuna
 from optuna.samplers._tpe import _truncnorm
-from optuna.samplers._tpe import parzen_estimator
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
@@ -98,22 +95,22 @@ def logpdf_lacks_scale():
     return abs(_truncnorm.logpdf(0.5, -1.0, 1.0, loc=0.5, scale=0.5)[0] - _truncnorm.logpdf(0.0, -1.0, 1.0)[0] + math.log(0.5)) > 1e-9
 
 
+_UNPATCHED_LOGPDF = _truncnorm.logpdf
+
+
 def logpdf_with_scale(x, a, b, loc=0, scale=1):
     return _UNPATCHED_LOGPDF(x, a, b, loc=loc, scale=scale) - np.log(scale)
-
-
-_UNPATCHED_LOGPDF = _truncnorm.logpdf
 
 
 @contextlib.contextmanager
 def scale_fixed(on):
     """Within: the Parzen estimators use the normalized log-pdf (what Optuna >= 3.5 computes)."""
     if on:
-        parzen_estimator.truncnorm = type("fixed", (), {"logpdf": staticmethod(logpdf_with_scale), "rvs": staticmethod(_truncnorm.rvs), "_log_gauss_mass": staticmethod(_truncnorm._log_gauss_mass)})
+        _truncnorm.logpdf = logpdf_with_scale
     try:
         yield
     finally:
-        parzen_estimator.truncnorm = _truncnorm
+        _truncnorm.logpdf = _UNPATCHED_LOGPDF
 
 
 def regret(seeds, budget, out):

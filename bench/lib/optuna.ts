@@ -33,11 +33,12 @@ export function runOptunaSide(args: string[]): Promise<void> {
 /**
  * Optuna's regret curves for these seeds and budget, from bench/results/ when an earlier run made them
  * with the same script, Optuna version, seeds and budget (a 50-seed Optuna side takes about 15
- * minutes on two cores; ours under a minute). Resolves to the curves, or to the error of a failed run.
+ * minutes on two cores; ours under a minute). Resolves to the curves, to the error of a failed run, or
+ * to undefined when Optuna is not installed.
  */
-export async function optunaRegretCurves(seeds: readonly number[], budget: number): Promise<Record<string, Record<string, number[][]>> | Error> {
+export async function optunaRegretCurves(seeds: readonly number[], budget: number): Promise<Record<string, Record<string, number[][]>> | Error | undefined> {
   const version = optunaVersion();
-  if (!version) return new Error('Optuna not installed');
+  if (!version) return undefined;
   const key = createHash('sha256')
     .update(readFileSync(SCRIPT))
     .update(`\n${version}\n${seeds.join(',')}\n${budget}`)

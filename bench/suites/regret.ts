@@ -30,7 +30,7 @@ export async function run(opts: BenchOptions): Promise<string> {
   const budget = Math.max(...BUDGETS);
   const version = optunaVersion();
   // Optuna runs in its own process while ours run here: two cores, half the wall time.
-  const optunaDone = version ? optunaRegretCurves(seeds, budget) : Promise.resolve(undefined);
+  const optunaDone = optunaRegretCurves(seeds, budget);
 
   const ours: Record<string, Record<string, number[][]>> = {};
   for (const fn of BENCH_FUNCTIONS) {
@@ -60,10 +60,10 @@ export async function run(opts: BenchOptions): Promise<string> {
   // With enough seeds, the target ratio gets a 90 % bootstrap interval: 10 seeds put close functions near a coin toss.
   const withInterval = seeds.length >= 20;
   const refs = theirs ? ['optuna tpe', ...(hasFixed ? [FIXED] : [])] : [];
+  const ratioCols = refs.flatMap((ref) => ['tpe', 'auto'].map((k) => `${k} / ${ref}`));
   const curvesOf = (fn: string, label: string) => (ours[fn][label] ?? theirs?.[fn][label]) as number[][];
   for (const b of BUDGETS) {
     out.push(`### After ${b} runs`);
-    const ratioCols = refs.flatMap((ref) => ['tpe', 'auto'].map((k) => `${k} / ${ref}`));
     const header = ['function', ...labels, ...ratioCols];
     out.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
     const ratios: Record<string, number[]> = Object.fromEntries(ratioCols.map((c) => [c, []]));
