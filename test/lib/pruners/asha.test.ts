@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lib/errors';
 import { ashaPruner, rungAt } from '../../../lib/pruners/asha';
 import { type Curve, mirrored, replay, steps1 } from './replay';
+import { thrownBy } from '../../support/errors';
 
 // Loss curves (minimize) at steps 1..5, reported one run after another.
 const curves = [
@@ -106,12 +107,7 @@ describe('asha options', () => {
     [{ reductionFactor: 2, minEarlyStoppingRate: 100 }, 'pruner.minEarlyStoppingRate', 'puts the first rung (minResource * reductionFactor^minEarlyStoppingRate = 1.2676506002282294e+30) past step 1000000000000000, the largest step a run can report'],
     [{ eta: 3 }, 'pruner', 'unknown option(s): eta'],
   ])('rejects %j naming the field', (raw, path, message) => {
-    let err: unknown;
-    try {
-      ashaPruner.parseOptions(raw);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => ashaPruner.parseOptions(raw));
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues).toEqual([{ path, message }]);
   });

@@ -3,6 +3,7 @@ import { ValidationError } from '../../../lib/errors';
 import { isCheckStep, medianPruner } from '../../../lib/pruners/median';
 import type { StepValue } from '../../../lib/pruners/pruner';
 import { mirrored, replay, steps1 } from './replay';
+import { thrownBy } from '../../support/errors';
 
 // Loss curves (minimize) at steps 1..4, reported one run after another.
 const curves = [
@@ -142,12 +143,7 @@ describe('median options', () => {
     [{ bestSoFar: 'yes' }, 'pruner.bestSoFar', 'must be true or false'],
     [{ percentile: 25 }, 'pruner', 'unknown option(s): percentile'],
   ])('rejects %j naming the field', (raw, path, message) => {
-    let err: unknown;
-    try {
-      medianPruner.parseOptions(raw);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => medianPruner.parseOptions(raw));
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues).toEqual([{ path, message }]);
   });

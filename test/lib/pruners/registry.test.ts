@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TunerError } from '../../../lib/errors';
 import { getPruner, PRUNER_NAMES } from '../../../lib/pruners/registry';
+import { thrownBy } from '../../support/errors';
 
 describe('pruner registry', () => {
   it('has every pruner name the API knows', () => {
@@ -8,12 +9,7 @@ describe('pruner registry', () => {
   });
 
   it('answers PrunerNotAvailable naming pruner.name for an unknown pruner', () => {
-    let err: unknown;
-    try {
-      getPruner('hyperband');
-    } catch (e) {
-      err = e;
-    }
+    const err = thrownBy(() => getPruner('hyperband'));
     expect(err).toBeInstanceOf(TunerError);
     expect((err as TunerError).code).toBe('PrunerNotAvailable');
     expect((err as TunerError).message).toBe('pruner.name: unknown pruner "hyperband" (one of: none, median, asha)');

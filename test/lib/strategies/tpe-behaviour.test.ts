@@ -50,19 +50,24 @@ describe('TPE learns', () => {
 });
 
 describe('pending runs (constant liar)', () => {
-  it('gives 16 parallel asks 16 distinct, spread-out points once the model is in use', () => {
+  /** 30 completed runs, then 16 asks while all of them are still running: the 16 proposals. */
+  function parallelAsks(seed: number, raw: Record<string, unknown> = {}): Params[] {
     const history: Trial[] = [];
     for (let n = 0; n < 30; n++) {
-      const params = propose('tpe', square, history, 3, n);
+      const params = propose('tpe', square, history, seed, n);
       history.push({ number: n, params, state: 'completed', value: quadratic(params) });
     }
     const pending: Params[] = [];
-    for (let k = 0; k < 16; k++) {
-      const number = 30 + k;
-      const params = propose('tpe', square, history, 3, number);
+    for (let number = 30; number < 46; number++) {
+      const params = propose('tpe', square, history, seed, number, raw);
       pending.push(params);
       history.push({ number, params, state: 'running' });
     }
+    return pending;
+  }
+
+  it('gives 16 parallel asks 16 distinct, spread-out points once the model is in use', () => {
+    const pending = parallelAsks(3);
     expect(new Set(pending.map((p) => paramsKey(square, p))).size).toBe(16);
     // Spread: the closest pair is not a near-copy (range is 10 wide).
     let minDist = Infinity;
@@ -76,17 +81,7 @@ describe('pending runs (constant liar)', () => {
 
   it('spreads parallel asks further with the liar than without it', () => {
     const spread = (constantLiar: boolean) => {
-      const history: Trial[] = [];
-      for (let n = 0; n < 30; n++) {
-        const params = propose('tpe', square, history, 8, n);
-        history.push({ number: n, params, state: 'completed', value: quadratic(params) });
-      }
-      const pts: Params[] = [];
-      for (let k = 0; k < 16; k++) {
-        const p = propose('tpe', square, history, 8, 30 + k, { constantLiar });
-        pts.push(p);
-        history.push({ number: 30 + k, params: p, state: 'running' });
-      }
+      const pts = parallelAsks(8, { constantLiar });
       let total = 0;
       for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) total += Math.hypot((pts[i].x as number) - (pts[j].x as number), (pts[i].y as number) - (pts[j].y as number));
       return total;
