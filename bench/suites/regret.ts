@@ -8,6 +8,7 @@ import type { BenchOptions } from '../lib/options';
 import { optunaRegretCurves, optunaVersion } from '../lib/optuna';
 import { regretCurve, type StrategyUnderTest } from '../lib/simulate';
 import { bootstrapMedianRatio, fmt, geometricMean, median, medianRatio } from '../lib/stats';
+import { regretTargets, targetsTable, type RegretRow } from '../lib/targets';
 
 export const name = 'regret';
 
@@ -62,13 +63,16 @@ export async function run(opts: BenchOptions): Promise<string> {
   const refs = theirs ? ['optuna tpe', ...(hasFixed ? [FIXED] : [])] : [];
   const ratioCols = refs.flatMap((ref) => ['tpe', 'auto'].map((k) => `${k} / ${ref}`));
   const curvesOf = (fn: string, label: string) => (ours[fn][label] ?? theirs?.[fn][label]) as number[][];
+  const targetRows: RegretRow[] = BENCH_FUNCTIONS.map((fn) => ({ fn: fn.name, autoVsTpe: [] }));
   for (const b of BUDGETS) {
     out.push(`### After ${b} runs`);
     const header = ['function', ...labels, ...ratioCols];
     out.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
     const ratios: Record<string, number[]> = Object.fromEntries(ratioCols.map((c) => [c, []]));
-    for (const fn of BENCH_FUNCTIONS) {
+    BENCH_FUNCTIONS.forEach((fn, f) => {
       const at = (label: string) => curvesOf(fn.name, label).map((c) => c[b - 1]);
+      targetRows[f].autoVsTpe.push(medianRatio(at('auto'), at('tpe')));
+      if (b === budget && theirs) targetRows[f].tpeVsOptuna = medianRatio(at('tpe'), at('optuna tpe'));
       const row = [fn.name, ...labels.map((l) => fmt(median(at(l))))];
       for (const ref of refs) {
         for (const k of ['tpe', 'auto']) {
@@ -79,10 +83,11 @@ export async function run(opts: BenchOptions): Promise<string> {
         }
       }
       out.push(`| ${row.join(' | ')} |`);
-    }
+    });
     if (theirs) {
       out.push(`| **geometric mean** | ${labels.map(() => '').join(' | ')} | ${ratioCols.map((c) => `**${fmt(geometricMean(ratios[c]))}**`).join(' | ')} |`);
     }
   }
+  out.push(`### Targets`, targetsTable(regretTargets(targetRows, budget)));
   return out.join('\n\n').replace(/\|\n\n\|/g, '|\n|');
 }

@@ -14,6 +14,7 @@ import { getStrategy } from '../../lib/strategies/registry';
 import type { BenchOptions } from '../lib/options';
 import { optunaVersion, runOptunaSide } from '../lib/optuna';
 import { fmt, median } from '../lib/stats';
+import { speedTargets, targetsTable } from '../lib/targets';
 
 export const name = 'speed';
 
@@ -92,5 +93,7 @@ export async function run(opts: BenchOptions): Promise<string> {
     const t = theirs ? median(theirs[String(r.n)]) : undefined;
     out.push(`| ${r.n} | ${fmt(r.tpe)} | ${fmt(r.auto)} |${t !== undefined ? ` ${fmt(t)} | ${fmt(t / r.tpe)}x |` : ''}`);
   }
+  const at1000 = ours.find((r) => r.n === 1000) as (typeof ours)[number];
+  out.push('', targetsTable(speedTargets(at1000.tpe, theirs ? median(theirs['1000']) : undefined)));
   return out.join('\n').replace('median ms)\n', 'median ms)\n\n').replace('`add_trials`.\n', '`add_trials`.\n\n').replace('skipped.\n', 'skipped.\n\n');
 }
