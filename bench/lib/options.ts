@@ -4,7 +4,7 @@ export interface BenchOptions {
   quick?: boolean;
   /** Only run suites whose name is listed (`--only regret,speed` or BENCH_ONLY). */
   only?: string[];
-  /** Seeds 1..N for the regret suite (`--seeds=50` or BENCH_SEEDS); default 10, or 5 with quick. */
+  /** Seeds 1..N for the regret and pruner suites (`--seeds=50` or BENCH_SEEDS); default 10 (quick: 5 and 3). */
   seeds?: number;
 }
 

@@ -220,7 +220,7 @@ function label(c: Config): string {
 }
 
 export async function run(opts: BenchOptions): Promise<string> {
-  const seeds = Array.from({ length: opts.quick ? 3 : 10 }, (_, i) => i + 1);
+  const seeds = Array.from({ length: opts.seeds ?? (opts.quick ? 3 : 10) }, (_, i) => i + 1);
   const n = seeds.length;
   const lines = [
     `## pruners`,
