@@ -55,12 +55,17 @@ export const metricBody = z.strictObject({
 
 export const heartbeatBody = z.strictObject({ workerId: workerId.optional() });
 
-export const completeBody = z.union(
+/**
+ * Told apart by `status` (absent means completed), so an error names the field at fault: `value` for
+ * `{ value: "0.5" }`, `status` for an unknown status, `reason` for a bad reason.
+ */
+export const completeBody = z.discriminatedUnion(
+  'status',
   [
     z.strictObject({ value: finite, status: z.literal('completed').optional() }),
-    z.strictObject({ status: z.literal('failed'), reason: z.string().max(1000, 'at most 1000 characters').optional() }),
+    z.strictObject({ status: z.literal('failed'), reason: z.string({ error: 'must be a string' }).max(1000, 'at most 1000 characters').optional() }),
   ],
-  { error: 'must be { value } (a finite number) or { status: "failed", reason? }' },
+  { error: (iss) => (iss.code === 'invalid_union' ? 'must be "completed" (with a value) or "failed"' : undefined) },
 );
 export type CompleteInput = z.infer<typeof completeBody>;
 

@@ -8,7 +8,7 @@ import { testApi, type TestApi } from '../support/api';
 const ok = { name: 'n', space: { x: { type: 'float', low: 0, high: 1 } } };
 const unknownId = '00000000-0000-4000-8000-000000000000';
 
-type Case = [title: string, method: string, path: string, body: unknown, expected: { status: number; code: string; mentions?: string }, headers?: Record<string, string>];
+type Case = [title: string, method: string, path: string, body: unknown, expected: { status: number; code: string; mentions?: string; field?: string }, headers?: Record<string, string>];
 
 describe('bad input (dynalite)', () => {
   let api: TestApi;
@@ -65,9 +65,11 @@ describe('bad input (dynalite)', () => {
     () => ['metric without a step', 'POST', `${R()}/metrics`, { value: 1 }, { status: 400, code: 'ValidationError', mentions: 'step' }],
     () => ['negative step', 'POST', `${R()}/metrics`, { value: 1, step: -1 }, { status: 400, code: 'ValidationError', mentions: 'step' }],
     () => ['fractional step', 'POST', `${R()}/metrics`, { value: 1, step: 1.5 }, { status: 400, code: 'ValidationError', mentions: 'step' }],
-    () => ['complete with a string value', 'POST', `${R()}/complete`, { value: '0.5' }, { status: 400, code: 'ValidationError' }],
-    () => ['complete with an empty body', 'POST', `${R()}/complete`, {}, { status: 400, code: 'ValidationError' }],
-    () => ['complete with an unknown status', 'POST', `${R()}/complete`, { status: 'exploded' }, { status: 400, code: 'ValidationError' }],
+    () => ['complete with a string value', 'POST', `${R()}/complete`, { value: '0.5' }, { status: 400, code: 'ValidationError', field: 'value' }],
+    () => ['complete with an empty body', 'POST', `${R()}/complete`, {}, { status: 400, code: 'ValidationError', field: 'value' }],
+    () => ['complete with an unknown status', 'POST', `${R()}/complete`, { status: 'exploded' }, { status: 400, code: 'ValidationError', field: 'status' }],
+    () => ['complete as failed with a numeric reason', 'POST', `${R()}/complete`, { status: 'failed', reason: 3 }, { status: 400, code: 'ValidationError', field: 'reason' }],
+    () => ['complete as failed with a value', 'POST', `${R()}/complete`, { status: 'failed', value: 1 }, { status: 400, code: 'ValidationError', mentions: 'unknown field: value' }],
     () => ['ask with an unknown field', 'POST', `${S()}/runs`, { gpu: 2 }, { status: 400, code: 'ValidationError', mentions: 'gpu' }],
     () => ['ask with a malformed Idempotency-Key', 'POST', `${S()}/runs`, {}, { status: 400, code: 'ValidationError', mentions: 'Idempotency-Key' }, { 'idempotency-key': 'has spaces in it' }],
     () => ['ask on an unknown study', 'POST', `/studies/${unknownId}/runs`, {}, { status: 404, code: 'StudyNotFound' }],
@@ -95,6 +97,7 @@ describe('bad input (dynalite)', () => {
       expect(r.body?.error?.code, title).toBe(expected.code);
       expect(typeof r.body.error.message, title).toBe('string');
       if (expected.mentions) expect(JSON.stringify(r.body.error), title).toContain(expected.mentions);
+      if (expected.field) expect(r.body.error.details.issues.map((i: { path: string }) => i.path), title).toContain(expected.field);
     }
     expect((await api.deps.store.listStudies(1000)).items).toHaveLength(before.items.length);
     const runsAfter = await api.deps.store.loadRuns(studyId);
