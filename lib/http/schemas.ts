@@ -38,7 +38,7 @@ export const createStudyBody = z.strictObject({
   retryFailed: z.number().int('must be an integer').min(0, 'must be >= 0').max(MAX_RETRY_FAILED, `must be <= ${MAX_RETRY_FAILED}`).optional(),
   /** Learn from earlier runs: another study of this service, or the `runs` of an export document. */
   warmStartFrom: z
-    .union([z.strictObject({ studyId: z.string().min(1).max(64) }), z.looseObject({ runs: z.array(priorRun).max(MAX_WARM_START_RUNS) })], {
+    .union([z.strictObject({ studyId: z.string().min(1).max(64) }), z.looseObject({ runs: z.array(priorRun, { error: 'must be a list of runs' }).max(MAX_WARM_START_RUNS, `at most ${MAX_WARM_START_RUNS} runs`) })], {
       error: 'must be { studyId } or an export document with runs',
     })
     .optional(),

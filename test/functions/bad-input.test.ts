@@ -53,6 +53,9 @@ describe('bad input (dynalite)', () => {
     () => ['maxRuns fractional', 'POST', '/studies', { ...ok, maxRuns: 2.5 }, { status: 400, code: 'ValidationError', mentions: 'maxRuns' }],
     () => ['metricTimeoutSeconds as a string', 'POST', '/studies', { ...ok, metricTimeoutSeconds: '60' }, { status: 400, code: 'ValidationError', mentions: 'metricTimeoutSeconds' }],
     () => ['warm start from an unknown study', 'POST', '/studies', { ...ok, warmStartFrom: { studyId: unknownId } }, { status: 400, code: 'ValidationError', mentions: 'warmStartFrom.studyId' }],
+    () => ['warm start from an export with a bad run value', 'POST', '/studies', { ...ok, warmStartFrom: { runs: [{ params: { x: 0.5 }, value: 1 }, { params: { x: 0.2 }, value: 'low' }] } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.runs.1.value' }],
+    () => ['warm start from an export whose runs is not a list', 'POST', '/studies', { ...ok, warmStartFrom: { runs: 'all of them' } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.runs' }],
+    () => ['warm start from neither a study nor an export', 'POST', '/studies', { ...ok, warmStartFrom: {} }, { status: 400, code: 'ValidationError', field: 'warmStartFrom' }],
     () => ['invalid JSON', 'POST', '/studies', '{"name": "n",', { status: 400, code: 'InvalidJson' }],
     () => ['a JSON array body', 'POST', '/studies', '[1,2]', { status: 400, code: 'ValidationError', mentions: 'body' }],
     () => ['a huge body', 'POST', '/studies', { ...ok, name: 'x'.repeat(70_000) }, { status: 413, code: 'PayloadTooLarge' }],
@@ -82,6 +85,7 @@ describe('bad input (dynalite)', () => {
     () => ['a forged cursor', 'GET', `${S()}/runs?cursor=${Buffer.from('{"pk":"STUDY#other","sk":"RUN#0"}').toString('base64url')}`, undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
     () => ['garbage cursor', 'GET', '/studies?cursor=%%%', undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
     () => ['unknown query parameter', 'GET', '/studies?sort=name', undefined, { status: 400, code: 'ValidationError', mentions: 'sort' }],
+    () => ['enqueue a list with an entry that is not an object', 'POST', `${S()}/runs/enqueue`, { params: [{ x: 0.5 }, 0.7] }, { status: 400, code: 'ValidationError', field: 'params.1' }],
     () => ['enqueue params outside the space', 'POST', `${S()}/runs/enqueue`, { params: { x: 7 } }, { status: 400, code: 'ValidationError', mentions: 'params.x' }],
     () => ['enqueue params naming an unknown param', 'POST', `${S()}/runs/enqueue`, { params: { x: 0.5, y: 1 } }, { status: 400, code: 'ValidationError', mentions: 'params.y' }],
   ];
