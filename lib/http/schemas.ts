@@ -17,8 +17,8 @@ const requestId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 ch
 const strategyConfig = z.looseObject({
   name: z.string({ error: 'must be a strategy name' }).max(64),
   seed: z.number().int('must be an integer').min(0, 'must be >= 0').max(2 ** 53 - 1).optional(),
-});
-const prunerConfig = z.looseObject({ name: z.string({ error: 'must be a pruner name' }).max(64) });
+}, { error: 'must be an object { name, seed?, ...options }' });
+const prunerConfig = z.looseObject({ name: z.string({ error: 'must be a pruner name' }).max(64) }, { error: 'must be an object { name, ...options }' });
 
 /** A run of an export document: the fields a strategy learns from; the rest of the run is ignored. */
 const priorRun = z.looseObject({
