@@ -3,6 +3,8 @@
  * fix the request (4xx), retry (429/503), or report a bug (500). `lib/http/errors.ts` is the one
  * place that maps them to HTTP responses.
  */
+import type { z } from 'zod';
+
 /** 404s: the named thing does not exist. */
 export type NotFoundCode = 'StudyNotFound' | 'RunNotFound' | 'RouteNotFound' | 'NotFound';
 
@@ -60,6 +62,39 @@ export class TunerError extends Error {
 export interface FieldIssue {
   path: string;
   message: string;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * zod issues → field issues, dotted paths under `prefix`. The one mapping behind both the HTTP contract
+ * (lib/http/errors.ts) and strategy/pruner options (lib/strategies/options.ts); each words its own
+ * "unknown key" message, since a request has fields and a strategy has options.
+ */
+export function fieldIssues(error: z.ZodError, prefix: string | undefined, unknownKeys: (keys: string[]) => string): FieldIssue[] {
+  return flatIssues(error.issues).map((i) => {
+    const path = [...(prefix ? [prefix] : []), ...i.path.map(String)].join('.');
+    if (i.code === 'unrecognized_keys') return { path: path || i.keys.join(','), message: unknownKeys(i.keys) };
+    return { path, message: i.message };
+  });
+}
+
+/**
+ * A union that no option accepts reports one message for the whole value ("must be A or B"). When
+ * one option got further into the value than every other (all its complaints lie deeper), the value
+ * was evidently meant as that option, and its own issues name the field at fault:
+ * `warmStartFrom.runs.37.value`, not just `warmStartFrom`. Otherwise the union's message stands.
+ */
+function flatIssues(issues: readonly ZodIssue[]): ZodIssue[] {
+  return issues.flatMap((i) => {
+    if (i.code !== 'invalid_union' || i.errors.length === 0) return [i];
+    const depth = (branch: readonly ZodIssue[]) => Math.min(...branch.map((b) => b.path.length));
+    const depths = i.errors.map(depth);
+    const best = Math.max(...depths);
+    if (best === 0 || depths.filter((d) => d === best).length > 1) return [i];
+    const branch = i.errors[depths.indexOf(best)];
+    return flatIssues(branch.map((b) => ({ ...b, path: [...i.path, ...b.path] }) as ZodIssue));
+  });
 }
 
 /** The request is malformed: fix it and send again. */

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { isTunerError, TunerError, ValidationError, type FieldIssue } from '../errors';
+import { fieldIssues, isTunerError, TunerError, ValidationError, type FieldIssue } from '../errors';
 
 const THROTTLED = new Set([
   'ProvisionedThroughputExceededException',
@@ -44,34 +44,7 @@ export function errorResponse(err: TunerError, requestId?: string): APIGatewayPr
 
 /** zod issues → our field issues: dotted paths, unknown fields named. */
 export function zodIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
-  return flatIssues(error.issues).map((i) => {
-    const path = [...(prefix ? [prefix] : []), ...i.path.map(String)].join('.');
-    if (i.code === 'unrecognized_keys') {
-      const keys = (i as { keys: string[] }).keys;
-      return { path: path || keys.join(','), message: `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}` };
-    }
-    return { path, message: i.message };
-  });
-}
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * A union that no option accepts reports one message for the whole value ("must be A or B"). When
- * one option got further into the value than every other (all its complaints lie deeper), the value
- * was evidently meant as that option, and its own issues name the field at fault:
- * `warmStartFrom.runs.37.value`, not just `warmStartFrom`. Otherwise the union's message stands.
- */
-function flatIssues(issues: readonly Issue[]): Issue[] {
-  return issues.flatMap((i) => {
-    if (i.code !== 'invalid_union' || i.errors.length === 0) return [i];
-    const depth = (branch: readonly Issue[]) => Math.min(...branch.map((b) => b.path.length));
-    const depths = i.errors.map(depth);
-    const best = Math.max(...depths);
-    if (best === 0 || depths.filter((d) => d === best).length > 1) return [i];
-    const branch = i.errors[depths.indexOf(best)];
-    return flatIssues(branch.map((b) => ({ ...b, path: [...i.path, ...b.path] }) as Issue));
-  });
+  return fieldIssues(error, prefix, (keys) => `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}`);
 }
 
 export function validationFrom(error: z.ZodError, prefix?: string): ValidationError {

@@ -1,16 +1,11 @@
 /** Shared helper: validate strategy/pruner options with zod and report paths under a prefix. */
 import { z } from 'zod';
-import { ValidationError } from '../errors';
+import { fieldIssues, ValidationError } from '../errors';
 
 export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, prefix: string): z.infer<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  throw new ValidationError(
-    r.error.issues.map((i) => ({
-      path: [prefix, ...i.path.map(String)].join('.'),
-      message: i.code === 'unrecognized_keys' ? `unknown option(s): ${(i as { keys: string[] }).keys.join(', ')}` : i.message,
-    })),
-  );
+  throw new ValidationError(fieldIssues(r.error, prefix, (keys) => `unknown option(s): ${keys.join(', ')}`));
 }
 
 /** An integer option of at least `min`, with messages that say so. */
