@@ -72,7 +72,6 @@ export async function run(opts: BenchOptions): Promise<string> {
     BENCH_FUNCTIONS.forEach((fn, f) => {
       const at = (label: string) => curvesOf(fn.name, label).map((c) => c[b - 1]);
       targetRows[f].autoVsTpe.push(medianRatio(at('auto'), at('tpe')));
-      if (b === budget && theirs) targetRows[f].tpeVsOptuna = medianRatio(at('tpe'), at('optuna tpe'));
       const row = [fn.name, ...labels.map((l) => fmt(median(at(l))))];
       for (const ref of refs) {
         for (const k of ['tpe', 'auto']) {
@@ -82,6 +81,7 @@ export async function run(opts: BenchOptions): Promise<string> {
           row.push(withInterval ? `${fmt(r)} (${fmt(lo)}–${fmt(hi)})` : fmt(r));
         }
       }
+      if (b === budget && theirs) targetRows[f].tpeVsOptuna = ratios['tpe / optuna tpe'][f];
       out.push(`| ${row.join(' | ')} |`);
     });
     if (theirs) {
