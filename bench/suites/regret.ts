@@ -79,6 +79,7 @@ export async function run(opts: BenchOptions): Promise<string> {
           ratios[`${k} / ${ref}`].push(r);
           const [lo, hi] = withInterval ? bootstrapMedianRatio(at(k), at(ref)) : [0, 0];
           row.push(withInterval ? `${fmt(r)} (${fmt(lo)}–${fmt(hi)})` : fmt(r));
+          if (b === budget && withInterval && k === 'tpe' && ref === 'optuna tpe') targetRows[f].tpeVsOptunaInterval = [lo, hi];
         }
       }
       if (b === budget && theirs) targetRows[f].tpeVsOptuna = ratios['tpe / optuna tpe'][f];
@@ -88,6 +89,6 @@ export async function run(opts: BenchOptions): Promise<string> {
       out.push(`| **geometric mean** | ${labels.map(() => '').join(' | ')} | ${ratioCols.map((c) => `**${fmt(geometricMean(ratios[c]))}**`).join(' | ')} |`);
     }
   }
-  out.push(`### Targets`, targetsTable(regretTargets(targetRows, budget)));
+  out.push(`### Targets`, targetsTable(regretTargets(targetRows, budget, seeds.length)));
   return out.join('\n\n').replace(/\|\n\n\|/g, '|\n|');
 }

@@ -7,10 +7,21 @@ describe('regretTargets', () => {
   it('fails the every-function target on one ratio above 1 and names that function', () => {
     const [every, gm, auto] = regretTargets([row('A', 0.2), row('Zak', 1.9), row('C', 0.5)], 100);
     expect(every.met).toBe(false);
-    expect(every.measured).toBe('above 1: Zak 1.90');
+    expect(every.measured).toBe('above 1: Zak 1.90 (10 seeds, no interval: `--seeds=50` gives one)');
     expect(gm.met).toBe(true);
     expect(Number(gm.measured)).toBeCloseTo(Math.cbrt(0.2 * 1.9 * 0.5), 2);
     expect(auto.met).toBe(true);
+  });
+
+  it('says of each miss whether its 90 % interval contains 1, when the run had seeds enough for intervals', () => {
+    const rows = [
+      { ...row('Zak', 1.2), tpeVsOptunaInterval: [0.8, 1.56] as [number, number] },
+      { ...row('Ras', 1.4), tpeVsOptunaInterval: [1.1, 1.9] as [number, number] },
+      { ...row('A', 0.5), tpeVsOptunaInterval: [0.3, 0.7] as [number, number] },
+    ];
+    const [every] = regretTargets(rows, 100, 50);
+    expect(every.met).toBe(false);
+    expect(every.measured).toBe('above 1: Zak 1.20 (90 % interval 0.800–1.56, contains 1), Ras 1.40 (90 % interval 1.10–1.90, above 1)');
   });
 
   it('fails the geometric-mean target above 0.8 even when every function is at most 1', () => {
