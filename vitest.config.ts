@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Property tests (fast-check) run from a fixed seed; FC_SEED overrides it (test/support/fast-check-seed.ts).
+    setupFiles: ['test/support/fast-check-seed.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: keep files in few workers; each file starts its own dynalite on port 0.
