@@ -21,6 +21,22 @@ describe('complete and metrics (dynalite)', () => {
     expect(api.events.events.filter((e) => e.runId === run.runId && e.eventType === 'RunCompleted')).toHaveLength(1);
   });
 
+  it('takes a diverged loss far beyond 2^53 as a metric and a final value, and answers it back exactly', async () => {
+    const s = (await api.call('POST', '/studies', { name: 'diverged', direction: 'maximize', space: { x: { type: 'float', low: 0, high: 1e21 } } })).body.studyId;
+    const run = (await api.call('POST', `/studies/${s}/runs`)).body;
+    expect((await api.call('POST', `/studies/${s}/runs/${run.runId}/metrics`, { step: 1, value: 3.5e19 })).status).toBe(200);
+    const done = await api.call('POST', `/studies/${s}/runs/${run.runId}/complete`, { value: 1.2345678901234567e25 });
+    expect(done.status).toBe(200);
+    expect(done.body.value).toBe(1.2345678901234567e25);
+    expect((await api.call('GET', `/studies/${s}`)).body.best).toMatchObject({ runId: run.runId, value: 1.2345678901234567e25 });
+    const listed = (await api.call('GET', `/studies/${s}/runs`)).body.runs[0];
+    expect(listed.value).toBe(1.2345678901234567e25);
+    expect(listed.params.x).toBe(run.params.x);
+    expect((await api.call('GET', `/studies/${s}/export`)).body.runs[0].value).toBe(1.2345678901234567e25);
+    // The next ask learns from that history rather than failing to read it back.
+    expect((await api.call('POST', `/studies/${s}/runs`)).status).toBe(201);
+  });
+
   it('refuses a different value for a completed run with 409 RunAlreadyCompleted', async () => {
     const run = await newRun();
     await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 1 });

@@ -78,6 +78,21 @@ describe('fuzzing the HTTP contract (dynalite)', () => {
     );
   });
 
+  it('answers any double, however large or small, as a metric, a final value, a bound or a choice with a 2xx or a coded 4xx', async () => {
+    // jsonValue() rarely draws numbers past 2^53 or below 1e-130; these are where storage has limits.
+    const anyDouble = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(2 ** 53, -(2 ** 60), 1e21, 1e126, 1e-130, 1e-131, -0));
+    await fc.assert(
+      fc.asyncProperty(anyDouble, async (v) => {
+        const run = (await api.call('POST', `/studies/${studyId}/runs`)).body.runId;
+        wellFormed(await api.call('POST', `/studies/${studyId}/runs/${run}/metrics`, { step: 1, value: v }));
+        wellFormed(await api.call('POST', `/studies/${studyId}/runs/${run}/complete`, { value: v }));
+        wellFormed(await api.call('POST', '/studies', { name: 'n', space: { x: { type: 'float', low: Math.min(v, 0), high: Math.max(v, 0) + 1 } } }));
+        wellFormed(await api.call('POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: [v, 'other'] } } }));
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+  });
+
   it('answers arbitrary strings as bodies and query strings with a coded 4xx or a 2xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), fc.string({ maxLength: 40 }), async (raw, q) => {
