@@ -78,8 +78,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 }
 
+/**
+ * The request target as a URL, or undefined when it is not a path. Resolving it against a base, as
+ * `new URL(target, base)` does, would read "//studies" as a host named "studies", or throw.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  if (!target?.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
+  if (!url) {
+    send(res, 400, errorBody('InvalidRequestTarget', `the request target ${JSON.stringify(req.url)} is not a path`));
+    return;
+  }
   if (options.apiKey && !keyMatches(req.headers['x-api-key'] as string | undefined, options.apiKey)) {
     send(res, 401, errorBody('Unauthorized', 'missing or wrong x-api-key header'));
     return;
