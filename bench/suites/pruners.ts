@@ -5,7 +5,7 @@
  * best final value found, medians over seeds. Every pruner replays the same runs in the same order,
  * so `none` finds the best run of each seed and a pruner can only keep it or lose it.
  */
-import type { BenchOptions } from '../lib/options';
+import { seedList, type BenchOptions } from '../lib/options';
 import type { Pruner, StepValue } from '../../lib/pruners/pruner';
 import { getPruner } from '../../lib/pruners/registry';
 import { createRng, mixSeed } from '../../lib/random';
@@ -220,7 +220,7 @@ function label(c: Config): string {
 }
 
 export async function run(opts: BenchOptions): Promise<string> {
-  const seeds = Array.from({ length: opts.seeds ?? (opts.quick ? 3 : 10) }, (_, i) => i + 1);
+  const seeds = seedList(opts, opts.seeds ?? (opts.quick ? 3 : 10));
   const n = seeds.length;
   const lines = [
     `## pruners`,
