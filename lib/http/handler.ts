@@ -137,4 +137,3 @@ function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S)
   if (!r.success) throw validationFrom(r.error);
   return r.data;
 }
-

@@ -27,7 +27,6 @@ import { intAtLeast, parseWith } from '../strategies/options';
 import type { PruneDecision, PruneInput, Pruner } from './pruner';
 import { bestFirst, countedValues, fmt, isNewestStep, isWorse } from './values';
 
-
 const schema = z.strictObject({
   /** Steps before the first rung: the least training after which values are worth comparing. */
   minResource: intAtLeast(1).default(1),

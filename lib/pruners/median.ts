@@ -15,7 +15,6 @@ import { intAtLeast, parseWith } from '../strategies/options';
 import type { PruneDecision, PruneInput, Pruner } from './pruner';
 import { bestOf, countedValues, fmt, isNewestStep, isWorse, median, previousStep, worseWord } from './values';
 
-
 const schema = z.strictObject({
   /** No pruning until this many runs have finished: the first curves set the bar (Optuna's default). */
   startupRuns: intAtLeast(0).default(5),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { benchOptionsFrom } from '../../bench/lib/options';
 import { bootstrapMedianRatio, medianRatio } from '../../bench/lib/stats';
 
 describe('medianRatio', () => {
@@ -27,18 +26,5 @@ describe('bootstrapMedianRatio', () => {
 
   it('collapses to the ratio when every seed gives the same value', () => {
     expect(bootstrapMedianRatio([2, 2, 2], [4, 4, 4])).toEqual([0.5, 0.5]);
-  });
-});
-
-describe('benchOptionsFrom --seeds', () => {
-  it('reads the flag or BENCH_SEEDS, and leaves the default to the suite otherwise', () => {
-    expect(benchOptionsFrom(['--seeds=50'], {}).seeds).toBe(50);
-    expect(benchOptionsFrom([], { BENCH_SEEDS: '20' }).seeds).toBe(20);
-    expect(benchOptionsFrom(['--quick'], {}).seeds).toBeUndefined();
-  });
-
-  it('refuses a count that is not a positive integer', () => {
-    expect(() => benchOptionsFrom(['--seeds=0'], {})).toThrow(/--seeds must be an integer/);
-    expect(() => benchOptionsFrom(['--seeds=ten'], {})).toThrow(/--seeds/);
   });
 });
