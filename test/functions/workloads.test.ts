@@ -77,7 +77,8 @@ describe('random concurrent workloads (dynalite)', () => {
           switch (o.kind) {
             case 'ask': {
               const r = await api.call('POST', `/studies/${id}/runs`, { workerId: `w${o.worker}` });
-              if (r.status === 201) runsOf.set(o.worker, [...mine, r.body.runId]);
+              // Read the list again after the await: a second ask of this worker in the same batch may have added to it.
+              if (r.status === 201) runsOf.set(o.worker, [...(runsOf.get(o.worker) ?? []), r.body.runId]);
               else expect(['StudyExhausted', 'StudyStopped']).toContain(r.body.error.code);
               return r;
             }
