@@ -113,6 +113,18 @@ export function choiceIndex(dim: CategoricalDim, value: ParamValue): number {
   return dim.choices.findIndex((c) => c === value);
 }
 
+/**
+ * Width, in unit coordinates, of the slice that maps to the admissible value nearest `u` (every point
+ * of the slice snaps to that value); 0 for continuous dims. Equal for linear ints and stepped floats
+ * (1 / count); on a log int it shrinks as the values grow (ln(v + ½) − ln(v − ½) over the range).
+ */
+export function sliceWidth(dim: NumericDim, u: number): number {
+  if (!Number.isFinite(dim.count)) return 0;
+  if (!dim.log) return 1 / dim.count;
+  const v = fromUnit(dim, u);
+  return (Math.log(v + 0.5) - Math.log(v - 0.5)) / (dim.hi - dim.lo);
+}
+
 /** All admissible values of a discrete dim, in increasing order (or the choices, in order). */
 export function dimValues(dim: Dim): ParamValue[] {
   if (dim.kind === 'categorical') return [...dim.choices];

@@ -10,7 +10,11 @@
 import type { Rng } from '../../random';
 import { logNormalMassFast, sampleTruncNorm } from './truncnorm';
 
-export type DimKind = { kind: 'numeric' } | { kind: 'categorical'; count: number };
+/**
+ * `slice` (discrete numeric dims: ints, stepped floats): the unit width of the value at u (see
+ * `sliceWidth` in the transform); a kernel is never narrower than the value it sits on.
+ */
+export type DimKind = { kind: 'numeric'; slice?: (u: number) => number } | { kind: 'categorical'; count: number };
 
 export type BandwidthRule = 'scott' | 'optuna' | 'neighbor';
 
@@ -80,7 +84,7 @@ export class ParzenEstimator {
       }
       const mus = new Float64Array(m);
       for (let i = 0; i < n; i++) mus[i] = cfg.points[i][d];
-      const sig = bandwidths(cfg, mus.subarray(0, n));
+      const sig = bandwidths(cfg, mus.subarray(0, n), dim.slice);
       const sigmas = new Float64Array(m);
       sigmas.set(sig);
       if (withPrior) {
@@ -259,9 +263,13 @@ export function logSumExp(xs: Float64Array): number {
  * - `optuna`: Optuna's multivariate rule, σ = 0.2 · n^(−1/(D+4)) (the spread is ignored);
  * - `neighbor`: Hyperopt/Optuna univariate rule, each kernel as wide as the larger gap to its neighbours
  *   (the prior's centre counts as one; the bounds do not).
- * Then clipped to [max(minBandwidth, magic clip), 1].
+ * Then clipped to [max(minBandwidth, magic clip), 1], and on a discrete dim to at least the width of
+ * the kernel's own value (`slice`). Why: when the good runs share one value of a weak param (all at
+ * batch 64, say) Scott's spread is 0, and once the clip is below one step the kernel is a point mass:
+ * l(x) never proposes the neighbouring values again, and the search keeps whatever value its first good
+ * runs had. Categoricals get the same guarantee from their shared mass.
  */
-export function bandwidths(cfg: ParzenConfig, mus: Float64Array): Float64Array {
+export function bandwidths(cfg: ParzenConfig, mus: Float64Array, slice?: (u: number) => number): Float64Array {
   const n = mus.length;
   const out = new Float64Array(n);
   if (n === 0) return out;
@@ -325,6 +333,6 @@ export function bandwidths(cfg: ParzenConfig, mus: Float64Array): Float64Array {
     }
     out.fill(sigma);
   }
-  for (let i = 0; i < n; i++) out[i] = Math.min(1, Math.max(lo, out[i]));
+  for (let i = 0; i < n; i++) out[i] = Math.min(1, Math.max(lo, slice ? slice(mus[i]) : 0, out[i]));
   return out;
 }

@@ -5,7 +5,7 @@
  * runs have completed, the scrambled Sobol point of the run number is returned instead.
  */
 import type { Params } from '../../domain/types';
-import { dimsOf, fromUnit, paramsKey, toUnit, type Dim } from '../../space/transform';
+import { dimsOf, fromUnit, paramsKey, sliceWidth, toUnit, type Dim } from '../../space/transform';
 import { unseenOr, usedKeysIfDiscrete } from '../dedupe';
 import { qmcProposal } from '../qmc';
 import type { ProposeInput } from '../strategy';
@@ -38,7 +38,9 @@ export function proposeTpe(input: ProposeInput<TpeOptions>): Params {
   if (split.nCompleted < Math.max(1, o.nStartup)) return qmcProposal(space, history, seed, number, rng);
 
   const dims = dimsOf(space);
-  const kinds: DimKind[] = dims.map((d) => (d.kind === 'categorical' ? { kind: 'categorical', count: d.count } : { kind: 'numeric' }));
+  const kinds: DimKind[] = dims.map((d) =>
+    d.kind === 'categorical' ? { kind: 'categorical', count: d.count } : Number.isFinite(d.count) ? { kind: 'numeric', slice: (u) => sliceWidth(d, u) } : { kind: 'numeric' },
+  );
   const weights = rankWeights(split.good.length, o.rankWeightPower);
   const joint = o.multivariate === 'auto' ? !independentTurn(number, o.independentEvery) : o.multivariate;
   const base: Omit<ParzenConfig, 'points'> = {

@@ -9,6 +9,7 @@ import {
   fromUnit,
   paramsProblems,
   sampleUniform,
+  sliceWidth,
   snap,
   spaceSize,
   toUnit,
@@ -67,6 +68,29 @@ describe('unit-cube transform', () => {
     }
     expect(seen.has(1)).toBe(true);
     expect(seen.has(1024)).toBe(true);
+  });
+
+  it("gives each discrete value's slice width: the slices tile [0, 1] and every point of one snaps to its value", () => {
+    const defs: ParamDef[] = [
+      { name: 'i', type: 'int', low: -3, high: 5 },
+      { name: 's', type: 'float', low: 0.1, high: 0.9, step: 0.1 },
+      { name: 'b', type: 'int', low: 1, high: 1024, log: true },
+    ];
+    for (const def of defs) {
+      const d = numeric(def);
+      let start = 0;
+      for (const v of dimValues(d) as number[]) {
+        const w = sliceWidth(d, toUnit(d, v));
+        expect(fromUnit(d, start + w * 1e-6)).toBe(v);
+        expect(fromUnit(d, start + w * (1 - 1e-6))).toBe(v);
+        start += w;
+      }
+      expect(start).toBeCloseTo(1, 12);
+    }
+    expect(sliceWidth(numeric(defs[0]), 0.3)).toBeCloseTo(1 / 9, 15);
+    // Log ints: value 1 owns [ln 0.5, ln 1.5] of [ln 0.5, ln 1024.5].
+    expect(sliceWidth(numeric(defs[2]), 0)).toBeCloseTo(Math.log(3) / Math.log(2049), 15);
+    expect(sliceWidth(numeric({ name: 'x', type: 'float', low: 0, high: 1 }), 0.5)).toBe(0);
   });
 
   it('clamps unit values outside [0, 1] to the bounds', () => {

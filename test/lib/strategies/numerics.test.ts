@@ -118,6 +118,18 @@ describe('Parzen estimator', () => {
     expect(pe.logPdfDim(0, 0.4)).toBeCloseTo(want, 6);
   });
 
+  it("keeps a discrete param's kernels at least as wide as their value's slice", () => {
+    // 30 runs all at one value of a 9-value int: Scott's spread is 0 and the clip 1/31, so the slice
+    // (1/9) sets σ. Without the floor the kernel would be a point mass on that value.
+    const pts = Array.from({ length: 30 }, () => [0.5]);
+    const dims = [{ kind: 'numeric' as const, slice: () => 1 / 9 }];
+    const pe = new ParzenEstimator({ ...cfg, bandwidth: 'scott', dims, points: pts });
+    const at = (x: number) => Math.log((30 / 31) * Math.exp(truncNormLogPdf(x, 0.5, 1 / 9, 0, 1)) + (1 / 31) * Math.exp(truncNormLogPdf(x, 0.5, 1, 0, 1)));
+    for (const x of [0.5, 0.5 + 1 / 9, 0.2]) expect(pe.logPdfDim(0, x)).toBeCloseTo(at(x), 6);
+    const continuous = new ParzenEstimator({ ...cfg, bandwidth: 'scott', dims: numeric, points: pts });
+    expect(continuous.logPdfDim(0, 0.5)).toBeGreaterThan(pe.logPdfDim(0, 0.5) + 1);
+  });
+
   it('integrates to 1 over the unit interval', () => {
     const pe = new ParzenEstimator({ ...cfg, dims: numeric, points: [[0.02], [0.5], [0.97], [0.6]] });
     let s = 0;
