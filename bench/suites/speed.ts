@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Space, Trial } from '../../lib/domain/types';
 import { createRng, mixSeed } from '../../lib/random';
+import { MAX_CHOICES, MAX_PARAMS } from '../../lib/space/spec';
 import { sampleUniform } from '../../lib/space/transform';
 import { getStrategy } from '../../lib/strategies/registry';
 import type { BenchOptions } from '../lib/options';
@@ -33,23 +34,33 @@ export const SPEED_SPACE: Space = [
 
 const SIZES = [100, 1000, 5000];
 
-function history(size: number): Trial[] {
+/** The largest spaces the API accepts (MAX_PARAMS params; MAX_CHOICES choices each), ours only. */
+const LIMIT_SPACES: { label: string; space: Space }[] = [
+  { label: `${MAX_PARAMS} floats`, space: Array.from({ length: MAX_PARAMS }, (_, i) => ({ name: `x${i}`, type: 'float' as const, low: 0, high: 1 })) },
+  {
+    label: `${MAX_PARAMS} categoricals × ${MAX_CHOICES} choices`,
+    space: Array.from({ length: MAX_PARAMS }, (_, i) => ({ name: `c${i}`, type: 'categorical' as const, choices: Array.from({ length: MAX_CHOICES }, (_, k) => k) })),
+  },
+];
+const LIMIT_SIZES = [1000, 5000];
+
+function history(size: number, space: Space = SPEED_SPACE): Trial[] {
   const rng = createRng(mixSeed(42, size));
   return Array.from({ length: size }, (_, number) => {
-    const params = sampleUniform(SPEED_SPACE, rng);
-    const value = (Math.log10(params.lr as number) + 3) ** 2 + (params.dropout as number) + (params.optimizer === 'adam' ? 0 : 0.5) + 0.1 * rng.normal();
+    const params = sampleUniform(space, rng);
+    const value = space === SPEED_SPACE ? (Math.log10(params.lr as number) + 3) ** 2 + (params.dropout as number) + (params.optimizer === 'adam' ? 0 : 0.5) + 0.1 * rng.normal() : rng.next();
     return { number, params, state: 'completed' as const, value };
   });
 }
 
-function timeOurs(strategyName: string, trials: Trial[], repeats: number): number[] {
+function timeOurs(strategyName: string, trials: Trial[], repeats: number, space: Space = SPEED_SPACE): number[] {
   const strategy = getStrategy(strategyName);
-  const options = strategy.parseOptions({}, SPEED_SPACE);
+  const options = strategy.parseOptions({}, space);
   const times: number[] = [];
   for (let r = -2; r < repeats; r++) {
     const number = trials.length + r + 2;
     const t0 = performance.now();
-    strategy.propose({ space: SPEED_SPACE, history: trials, direction: 'minimize', rng: createRng(mixSeed(1, number)), options, number, seed: 1 });
+    strategy.propose({ space, history: trials, direction: 'minimize', rng: createRng(mixSeed(1, number)), options, number, seed: 1 });
     const dt = performance.now() - t0;
     if (r >= 0) times.push(dt); // two warm-up proposals (JIT) are not counted
   }
@@ -94,6 +105,24 @@ export async function run(opts: BenchOptions): Promise<string> {
     out.push(`| ${r.n} | ${fmt(r.tpe)} | ${fmt(r.auto)} |${t !== undefined ? ` ${fmt(t)} | ${fmt(t / r.tpe)}x |` : ''}`);
   }
   const at1000 = ours.find((r) => r.n === 1000) as (typeof ours)[number];
-  out.push('', targetsTable(speedTargets(at1000.tpe, theirs ? median(theirs['1000']) : undefined)));
+  out.push('', targetsTable(speedTargets(at1000.tpe, theirs ? median(theirs['1000']) : undefined)), '', ...limitsTable(opts));
   return out.join('\n').replace('median ms)\n', 'median ms)\n\n').replace('`add_trials`.\n', '`add_trials`.\n\n').replace('skipped.\n', 'skipped.\n\n');
+}
+
+/**
+ * Time to propose in the largest spaces the API accepts: what a study at the limits costs an ask (the
+ * Lambda has 1 GB and 10 s). Ours only: Optuna takes minutes per ask there.
+ */
+function limitsTable(opts: BenchOptions): string[] {
+  const repeats = opts.quick ? 1 : 3;
+  const out = [
+    `### At the API's limits: time to propose (median ms of ${repeats}, \`tpe\`)`,
+    '',
+    `| space | ${LIMIT_SIZES.map((n) => `${n} runs`).join(' | ')} |`,
+    `|---|${LIMIT_SIZES.map(() => '---|').join('')}`,
+  ];
+  for (const { label, space } of LIMIT_SPACES) {
+    out.push(`| ${label} | ${LIMIT_SIZES.map((n) => fmt(median(timeOurs('tpe', history(n, space), repeats, space)))).join(' | ')} |`);
+  }
+  return out;
 }
