@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'ValidationError'
   | 'InvalidJson'
   | 'PayloadTooLarge'
+  | 'ResponseTooLarge'
   | 'Unauthorized'
   | 'MethodNotAllowed'
   | 'StrategyNotAvailable'

@@ -12,6 +12,12 @@ import { errorResponse, json, toTunerError, validationFrom } from './errors';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway itself allows 10 MB). */
 export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Largest answer a handler gives. AWS Lambda refuses to return more than 6 MB (6,291,456 bytes) of
+ * invocation response, the proxy envelope with its JSON-escaped body included, and API Gateway turns
+ * that into a bare 502. Answering a coded error instead, in local mode too, keeps the two alike.
+ */
+export const MAX_RESPONSE_BYTES = 6_000_000;
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface HandlerContext<B, Q> {
@@ -28,6 +34,8 @@ export interface HandlerSpec<BS extends z.ZodType | undefined, QS extends z.ZodT
   query?: QS;
   /** Status of a successful answer (default 200; 204 sends no body). */
   status?: number;
+  /** What to do instead when the answer is over MAX_RESPONSE_BYTES (routes whose answer can grow). */
+  tooLargeHint?: string;
 }
 
 type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -52,7 +60,7 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
       const query = spec.query ? parseQuery(event, spec.query) : undefined;
       const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event });
       status = spec.status ?? 200;
-      return status === 204 ? { statusCode: 204, headers: {}, body: '' } : json(status, result);
+      return status === 204 ? { statusCode: 204, headers: {}, body: '' } : fitted(json(status, result), spec.tooLargeHint);
     } catch (err) {
       const e = toTunerError(err);
       status = e.status;
@@ -68,6 +76,16 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
       }
     }
   };
+}
+
+/** The answer, or ResponseTooLarge when Lambda could not return it. */
+function fitted(res: APIGatewayProxyResult, hint = 'ask for less'): APIGatewayProxyResult {
+  // Escaping can at most double a body, so only bodies over half the limit need measuring exactly.
+  if (res.body.length * 2 <= MAX_RESPONSE_BYTES) return res;
+  const bytes = Buffer.byteLength(JSON.stringify(res), 'utf8');
+  if (bytes <= MAX_RESPONSE_BYTES) return res;
+  const mb = (n: number) => (n / 1e6).toFixed(1);
+  throw new TunerError('ResponseTooLarge', 422, `the answer would be ${mb(bytes)} MB, more than the ${mb(MAX_RESPONSE_BYTES)} MB one response can carry (AWS Lambda's limit): ${hint}`);
 }
 
 function pick(obj: Record<string, string | undefined> | null | undefined, names: string[]): Record<string, string> {

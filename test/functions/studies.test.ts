@@ -95,6 +95,41 @@ describe('studies over the handlers (dynalite)', () => {
     expect(numbers).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
+  it('answers an export Lambda could not return with a coded 422 that says what to do instead', async () => {
+    // 100 params of 250-character choices make each run ~26 KB: 260 runs export ~6.8 MB, over the
+    // 6 MB a Lambda may return (API Gateway would answer a bare 502). Runs are written through the
+    // store: asking 260 times would re-read a growing history every time.
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`p${i}`, { type: 'categorical', choices: ['a'.repeat(250), 'b'.repeat(250)] }]));
+    const { status, body: study } = await api.call('POST', '/studies', { name: 'wide', space: wide });
+    expect(status).toBe(201);
+    const at = new Date(api.deps.clock()).toISOString();
+    for (let number = 0; number < 260; number++) {
+      const params = Object.fromEntries(Object.keys(wide).map((k, i) => [k, ((number >> i % 8) & 1 ? 'b' : 'a').repeat(250)]));
+      const run = { studyId: study.studyId, runId: `run-${number}`, number, params, state: 'completed' as const, value: number, createdAt: at, updatedAt: at };
+      expect(await api.deps.store.insertRun(run)).toBe('inserted');
+    }
+
+    const exp = await api.call('GET', `/studies/${study.studyId}/export`);
+    expect(exp.status).toBe(422);
+    expect(exp.body.error.code).toBe('ResponseTooLarge');
+    expect(exp.body.error.message).toMatch(/would be [67]\.\d MB, more than the 6\.0 MB/);
+    expect(exp.body.error.message).toContain('warmStartFrom: { studyId }');
+
+    // Both ways out work: the runs page out (DynamoDB pages hold at most 1 MB), and a warm start by id.
+    const numbers: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.call('GET', `/studies/${study.studyId}/runs?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      numbers.push(...page.body.runs.map((r: { number: number }) => r.number));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(numbers).toEqual(Array.from({ length: 260 }, (_, i) => i));
+    const warm = await api.call('POST', '/studies', { name: 'wide-warm', space: wide, warmStartFrom: { studyId: study.studyId } });
+    expect(warm.status).toBe(201);
+    expect(warm.body.warmStartRuns).toBe(260);
+  });
+
   it('deletes a study with all its runs, then answers 404 for it', async () => {
     const { body: study } = await api.call('POST', '/studies', { name: 'doomed', space });
     const run = (await api.call('POST', `/studies/${study.studyId}/runs`, {})).body;
