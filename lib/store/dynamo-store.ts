@@ -40,6 +40,9 @@ function strip<T>(item: Record<string, unknown>): T {
 }
 
 /** Keys that put a running run in the sweeper's index (sparse: only while running). */
+/** BatchWrites of priors in flight at once (each is 25 items). */
+const PRIOR_WRITE_CONCURRENCY = 8;
+
 function runningKeys(run: Run): Record<string, string> {
   if (run.state !== 'running' || run.deadline === undefined) return {};
   return { gsi1pk: RUNNING_GSI_PK, gsi1sk: keys.runningGsiSk(run.deadline, run.studyId, run.number) };
@@ -517,7 +520,14 @@ export class DynamoStudyStore implements StudyStore {
   async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {
     const pk = keys.studyPk(studyId);
     const puts = priors.map((p, i) => ({ PutRequest: { Item: { pk, sk: `PRIOR#${String(i).padStart(6, '0')}`, ...p } } }));
-    for (let i = 0; i < puts.length; i += 25) await this.batchWrite(puts.slice(i, i + 25));
+    // 10,000 priors are 400 batches: one after another they would take seconds of the create request.
+    const batches: Record<string, unknown>[][] = [];
+    for (let i = 0; i < puts.length; i += 25) batches.push(puts.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await this.batchWrite(batches[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(PRIOR_WRITE_CONCURRENCY, batches.length) }, worker));
   }
 
   async loadPriors(studyId: string): Promise<PriorObservation[]> {

@@ -10,7 +10,7 @@ import { randomSeed } from '../random';
 import { paramsProblems, orderParams } from '../space/transform';
 import { DEFAULT_STRATEGY, getStrategy } from '../strategies/registry';
 import type { Page, PriorObservation, StoredStudy } from '../store/store';
-import { DEFAULT_METRIC_TIMEOUT_SECONDS } from './defaults';
+import { DEFAULT_METRIC_TIMEOUT_SECONDS, MAX_WARM_START_RUNS } from './defaults';
 import { isoAt, type TunerDeps } from './deps';
 import { expireOverdue } from './timeouts';
 import { runView, studyView } from './views';
@@ -56,6 +56,12 @@ export async function createStudy(deps: TunerDeps, input: CreateStudyInput) {
         continue;
       }
       priors.push({ params: orderParams(space, r.params as Params), value: r.value as number, state });
+    }
+    // A source study may hold any number of runs (and its own priors): copying them all would outgrow
+    // the request's time and every later ask's history. The most recent ones are kept.
+    if (priors.length > MAX_WARM_START_RUNS) {
+      skipped += priors.length - MAX_WARM_START_RUNS;
+      priors.splice(0, priors.length - MAX_WARM_START_RUNS);
     }
     // Priors are written before the study item: the study appears only once its priors are in place.
     await deps.store.putPriors(study.studyId, priors);

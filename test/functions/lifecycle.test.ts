@@ -103,6 +103,26 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect((await ask(fromDoc.body.studyId)).number).toBe(0);
   });
 
+  it('warm-starts from a study of any size with its 10,000 most recent finished runs', async () => {
+    // The source holds 10,000 priors of its own (written through the store, values 0..9999) and three
+    // completed runs after them: the warm start keeps the last 10,000 and counts the 3 oldest as skipped.
+    const src = await create({ strategy: { name: 'random', seed: 2 } });
+    const priors = Array.from({ length: 10_000 }, (_, i) => ({ params: { x: (i % 100) / 100, k: 1 + (i % 4) }, value: i, state: 'completed' as const }));
+    await api.deps.store.putPriors(src, priors);
+    for (let i = 0; i < 3; i++) {
+      const run = await ask(src);
+      await api.call('POST', `/studies/${src}/runs/${run.runId}/complete`, { value: 20_000 + i });
+    }
+    const warm = await api.call('POST', '/studies', { name: 'warm-big', space, warmStartFrom: { studyId: src } });
+    expect(warm.status).toBe(201);
+    expect(warm.body).toMatchObject({ warmStartRuns: 10_000, warmStartSkipped: 3 });
+    const kept = (await api.deps.store.loadPriors(warm.body.studyId)).map((p) => p.value);
+    expect(kept).toHaveLength(10_000);
+    expect(kept.slice(0, 2)).toEqual([3, 4]);
+    expect(kept.slice(-4)).toEqual([9999, 20_000, 20_001, 20_002]);
+    expect((await ask(warm.body.studyId)).number).toBe(0);
+  });
+
   it('publishes exactly one event per transition', async () => {
     const id = await create({ metricTimeoutSeconds: 100 });
     const a = await ask(id);
