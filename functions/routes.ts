@@ -40,6 +40,6 @@ export interface ScheduledDef extends Pick<RouteDef, 'handler' | 'table' | 'publ
 
 /** Functions that are not routes: run on a schedule by the stack, by a timer in local mode. */
 export const scheduled: readonly ScheduledDef[] = [
-  // Times out overdue runs (writes) and publishes RunTimedOut.
-  { handler: 'sweep-timeouts', everyMinutes: 1, table: 'readWrite', publishes: true },
+  // Times out overdue runs (writes) and publishes RunTimedOut; finishes deletions a DELETE left unfinished.
+  { handler: 'sweep', everyMinutes: 1, table: 'readWrite', publishes: true },
 ];

@@ -27,7 +27,7 @@ type Access = Pick<RouteDef, 'table' | 'publishes'>;
 
 
 /** Strategies (TPE, GP) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
-const MEMORY_MIB: Record<string, number> = { ask: 1024, 'sweep-timeouts': 256 };
+const MEMORY_MIB: Record<string, number> = { ask: 1024, sweep: 256 };
 
 export class TunerStack extends Stack {
   readonly functions = new Map<string, TunerFunction>();

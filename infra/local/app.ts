@@ -1,6 +1,6 @@
 /**
  * Local mode as a library: the embedded DynamoDB engine, the table, the event hub, the HTTP server and
- * the timeout sweeper, started together and stopped together. `main.ts` (npm start) and the end-to-end
+ * the sweeper (timeouts, unfinished deletions), started together and stopped together. `main.ts` (npm start) and the end-to-end
  * tests both use it.
  */
 import { mkdirSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { createDocumentClient, localClientConfig } from '../../lib/store/clients
 import { ensureTable } from '../../lib/store/create-table';
 import { DynamoStudyStore } from '../../lib/store/dynamo-store';
 import type { TunerDeps } from '../../lib/tuner/deps';
-import { sweepTimeouts } from '../../lib/tuner/timeouts';
+import { sweep } from '../../lib/tuner/sweep';
 import { setDeps } from '../../lib/wiring';
 import { startEngine } from './engine';
 import { startLocalServer } from './server';
@@ -44,7 +44,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalServi
   setDeps(deps);
   const server = await startLocalServer({ hub, apiKey: options.apiKey, port: options.port ?? 0 });
   const sweeper = setInterval(() => {
-    sweepTimeouts(deps).catch((err) => console.error(JSON.stringify({ level: 'ERROR', message: 'timeout sweep failed', error: String(err) })));
+    sweep(deps).catch((err) => console.error(JSON.stringify({ level: 'ERROR', message: 'sweep failed', error: String(err) })));
   }, options.sweepEveryMs ?? 60_000);
   sweeper.unref();
   return {

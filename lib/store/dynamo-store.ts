@@ -27,7 +27,7 @@ import type {
   StudyStore,
   TransitionResult,
 } from './store';
-import { keys, RUNNING_GSI_PK, STUDIES_GSI_PK, STUDY_SK, TABLE_KEYS } from './table';
+import { DELETIONS_PK, keys, RUNNING_GSI_PK, STUDIES_GSI_PK, STUDY_SK, TABLE_KEYS } from './table';
 
 const KEY_ATTRS = new Set(['pk', 'sk', 'lsi1', 'gsi1pk', 'gsi1sk', TABLE_KEYS.ttlAttribute]);
 /** Claims of idempotency keys live a day (TTL in AWS; dynalite keeps them). */
@@ -40,8 +40,8 @@ function strip<T>(item: Record<string, unknown>): T {
 }
 
 /** Keys that put a running run in the sweeper's index (sparse: only while running). */
-/** BatchWrites of priors in flight at once (each is 25 items). */
-const PRIOR_WRITE_CONCURRENCY = 8;
+/** BatchWrites in flight at once when writing or deleting many items (each is 25 items). */
+const WRITE_CONCURRENCY = 8;
 
 function runningKeys(run: Run): Record<string, string> {
   if (run.state !== 'running' || run.deadline === undefined) return {};
@@ -134,43 +134,63 @@ export class DynamoStudyStore implements StudyStore {
     }
   }
 
-  async deleteStudy(studyId: string): Promise<boolean> {
-    const pk = keys.studyPk(studyId);
+  async deleteStudy(studyId: string, budgetMs: number): Promise<{ existed: boolean; finished: boolean }> {
+    const deadline = Date.now() + budgetMs;
+    // The marker goes in first: whatever stops this request (its time, a crash) leaves the rest of the
+    // study listed for the sweeper, never orphaned.
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: DELETIONS_PK, sk: studyId, studyId } }));
+    let existed = true;
     try {
       await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: { pk, sk: STUDY_SK }, ConditionExpression: 'attribute_exists(pk)' }),
+        new DeleteCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: STUDY_SK }, ConditionExpression: 'attribute_exists(pk)' }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      // Already gone: still sweep what a crashed earlier delete may have left under it.
-      await this.deletePartition(pk);
-      return false;
+      existed = false; // already gone: still sweep what an earlier delete may have left under it
     }
-    await this.deletePartition(pk);
+    return { existed, finished: await this.sweepDeletion(studyId, deadline) };
+  }
+
+  async pendingDeletions(limit: number): Promise<string[]> {
+    const r = await this.db.send(
+      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': DELETIONS_PK }, Limit: limit }),
+    );
+    return (r.Items ?? []).map((i) => i.studyId as string);
+  }
+
+  finishDeletion(studyId: string, budgetMs: number): Promise<boolean> {
+    return this.sweepDeletion(studyId, Date.now() + budgetMs);
+  }
+
+  /** Deletes the study's partition a page at a time until done (then the marker) or past `deadline`. */
+  private async sweepDeletion(studyId: string, deadline: number): Promise<boolean> {
+    const pk = keys.studyPk(studyId);
+    // Every page starts from the partition's beginning: the items of the pages before are gone.
+    for (;;) {
+      if (Date.now() >= deadline) return false;
+      const page = await this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' }),
+      );
+      const items = page.Items ?? [];
+      await this.batchWriteAll(items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
+      if (!page.LastEvaluatedKey) break;
+    }
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId } }));
     return true;
   }
 
-  private async deletePartition(pk: string): Promise<number> {
-    let deleted = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: 'pk, sk',
-          ExclusiveStartKey: start,
-        }),
-      );
-      const items = page.Items ?? [];
-      for (let i = 0; i < items.length; i += 25) {
-        await this.batchWrite(items.slice(i, i + 25).map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
-      }
-      deleted += items.length;
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return deleted;
+  /**
+   * BatchWrites of 25, WRITE_CONCURRENCY at a time: 100,000 items one batch after another take over a
+   * minute, more than a request has.
+   */
+  private async batchWriteAll(requests: Record<string, unknown>[]): Promise<void> {
+    const batches: Record<string, unknown>[][] = [];
+    for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await this.batchWrite(batches[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batches.length) }, worker));
   }
 
   /** BatchWrite with the unprocessed items retried (with backoff) until none are left. */
@@ -519,15 +539,8 @@ export class DynamoStudyStore implements StudyStore {
 
   async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {
     const pk = keys.studyPk(studyId);
-    const puts = priors.map((p, i) => ({ PutRequest: { Item: { pk, sk: `PRIOR#${String(i).padStart(6, '0')}`, ...p } } }));
     // 10,000 priors are 400 batches: one after another they would take seconds of the create request.
-    const batches: Record<string, unknown>[][] = [];
-    for (let i = 0; i < puts.length; i += 25) batches.push(puts.slice(i, i + 25));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) await this.batchWrite(batches[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(PRIOR_WRITE_CONCURRENCY, batches.length) }, worker));
+    await this.batchWriteAll(priors.map((p, i) => ({ PutRequest: { Item: { pk, sk: `PRIOR#${String(i).padStart(6, '0')}`, ...p } } })));
   }
 
   async loadPriors(studyId: string): Promise<PriorObservation[]> {

@@ -52,8 +52,16 @@ export interface StudyStore {
   listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>>;
   /** Sets the state; returns the updated study, or undefined when it does not exist. */
   setStudyState(studyId: string, state: StudyState, now: string): Promise<StoredStudy | undefined>;
-  /** Deletes the study item first (so it disappears at once), then everything under it. */
-  deleteStudy(studyId: string): Promise<boolean>;
+  /**
+   * Deletes the study item first (so it disappears at once), then everything under it for up to
+   * `budgetMs`; what is left is finished by `finishDeletion` (a marker lists it in `pendingDeletions`).
+   * `existed`: the study item was there; `finished`: nothing of the study is left.
+   */
+  deleteStudy(studyId: string, budgetMs: number): Promise<{ existed: boolean; finished: boolean }>;
+  /** Studies whose deletion is not swept to the end yet, oldest first. */
+  pendingDeletions(limit: number): Promise<string[]>;
+  /** Goes on sweeping a deletion for up to `budgetMs`; true when nothing of the study is left. */
+  finishDeletion(studyId: string, budgetMs: number): Promise<boolean>;
 
   /** All runs in number order; with `afterNumber`, only the runs numbered above it (catch-up). */
   loadRuns(studyId: string, afterNumber?: number): Promise<Run[]>;

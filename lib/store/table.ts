@@ -9,9 +9,11 @@
  *   metric      STUDY#<id>      METRIC#<number:10>#<step:16> STEP#<step:16>#<number:10>
  *   ask claim   STUDY#<id>      REQ#<idempotency key>        -                          expiresAt (TTL)
  *   queued      STUDY#<id>      QUEUE#<seq:10>               -
+ *   prior       STUDY#<id>      PRIOR#<index:6>              -
+ *   deleting    #DELETIONS      <id>                         -                          (a DELETE not yet swept to the end)
  *
  * Everything of a study shares one partition key, so a study's history is one Query and deleting it is
- * a paginated Query + BatchWrite. Running runs also sit in the GSI under RUNNING sorted by deadline (a
+ * a paginated Query + BatchWrite (finished by the sweeper when one request's time runs out). Running runs also sit in the GSI under RUNNING sorted by deadline (a
  * sparse index: the keys are removed when a run leaves `running`), so the timeout sweeper reads only
  * the overdue ones instead of scanning every study. Run numbers sort by sk; the LSI finds a run by id and lists every
  * run's value at one step (what pruners compare) with strongly consistent reads. Writes are single-item
@@ -28,6 +30,8 @@ export const TABLE_KEYS = {
 export const STUDY_SK = '#STUDY';
 export const STUDIES_GSI_PK = 'STUDIES';
 export const RUNNING_GSI_PK = 'RUNNING';
+/** Partition of the markers of deletions still being swept (never a study's: those start with STUDY#). */
+export const DELETIONS_PK = '#DELETIONS';
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 

@@ -20,3 +20,7 @@ export const ASK_CONTENTION_BUDGET_MS = 20_000;
 export const REQUEST_LEASE_MS = 30_000;
 export const MAX_ENQUEUE_PER_CALL = 100;
 export const MAX_WARM_START_RUNS = 10_000;
+/** Time a DELETE spends removing a study's items before leaving the rest to the sweeper (functions time out at 10 s). */
+export const DELETE_BUDGET_MS = 5_000;
+/** Time one sweep spends finishing deletions (the sweeper times out at 50 s and runs every minute). */
+export const SWEEP_DELETIONS_BUDGET_MS = 30_000;

@@ -10,7 +10,7 @@ import { randomSeed } from '../random';
 import { paramsProblems, orderParams } from '../space/transform';
 import { DEFAULT_STRATEGY, getStrategy } from '../strategies/registry';
 import type { Page, PriorObservation, StoredStudy } from '../store/store';
-import { DEFAULT_METRIC_TIMEOUT_SECONDS, MAX_WARM_START_RUNS } from './defaults';
+import { DEFAULT_METRIC_TIMEOUT_SECONDS, DELETE_BUDGET_MS, MAX_WARM_START_RUNS } from './defaults';
 import { isoAt, type TunerDeps } from './deps';
 import { expireOverdue } from './timeouts';
 import { runView, studyView } from './views';
@@ -126,8 +126,12 @@ export async function stopStudy(deps: TunerDeps, studyId: string) {
   return getStudy(deps, studyId);
 }
 
-export async function deleteStudy(deps: TunerDeps, studyId: string): Promise<void> {
-  const existed = await deps.store.deleteStudy(studyId);
+/**
+ * The study disappears at once; its runs, metrics and the rest go within `budgetMs` (most studies) or
+ * are finished by the sweeper, so a study of any size answers before the request times out.
+ */
+export async function deleteStudy(deps: TunerDeps, studyId: string, budgetMs = DELETE_BUDGET_MS): Promise<void> {
+  const { existed } = await deps.store.deleteStudy(studyId, budgetMs);
   if (!existed) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
   await publishSafely(deps.events, [makeEvent('StudyDeleted', studyId)], deps.logger);
 }

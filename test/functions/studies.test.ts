@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deleteStudy } from '../../lib/tuner/studies';
+import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type TestApi } from '../support/api';
 
 const space = {
@@ -139,6 +141,23 @@ describe('studies over the handlers (dynalite)', () => {
     expect((await api.call('DELETE', `/studies/${study.studyId}`)).status).toBe(404);
     expect(await api.deps.store.loadRuns(study.studyId)).toEqual([]);
     expect((await api.deps.store.getCurve(study.studyId, 0)).size).toBe(0);
+  });
+
+  it('answers a delete that runs out of time at once, and the sweep removes the rest', async () => {
+    // A budget of 0 stands in for a study too big to sweep within one request.
+    const { body: study } = await api.call('POST', '/studies', { name: 'huge', space });
+    for (let i = 0; i < 3; i++) {
+      const run = (await api.call('POST', `/studies/${study.studyId}/runs`, {})).body;
+      await api.call('POST', `/studies/${study.studyId}/runs/${run.runId}/metrics`, { step: 1, value: i });
+    }
+    await deleteStudy(api.deps, study.studyId, 0);
+    expect((await api.call('GET', `/studies/${study.studyId}`)).status).toBe(404);
+    expect(await api.deps.store.loadRuns(study.studyId)).toHaveLength(3);
+    const swept = await sweep(api.deps);
+    expect(swept).toMatchObject({ deletionsFinished: 1, deletionsPending: 0 });
+    expect(await api.deps.store.loadRuns(study.studyId)).toEqual([]);
+    expect(await api.deps.store.pendingDeletions(10)).toEqual([]);
+    expect(api.events.events.filter((e) => e.studyId === study.studyId && e.eventType === 'StudyDeleted')).toHaveLength(1);
   });
 
   it('stops a study: asks get 409 StudyStopped, running runs still complete', async () => {

@@ -204,14 +204,14 @@ describe('the dev stack', () => {
   });
 
   it('lets the sweeper write the table and publish RunTimedOut, nothing more', () => {
-    const { actions, statements } = policyOf(template, stack, 'sweep-timeouts');
+    const { actions, statements } = policyOf(template, stack, 'sweep');
     expect(actions.has('dynamodb:UpdateItem')).toBe(true);
     expect(actions.has('sns:Publish')).toBe(true);
     expect(statements.flatMap((s) => s.resources).filter((r) => r.startsWith('other:'))).toEqual([]);
   });
 
   it('runs the sweeper every minute from an EventBridge rule', () => {
-    const sweeper = logicalIdOf(stack, 'Fn-sweep-timeouts/Function');
+    const sweeper = logicalIdOf(stack, 'Fn-sweep/Function');
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',

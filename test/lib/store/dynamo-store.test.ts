@@ -187,11 +187,28 @@ describe('DynamoStudyStore (dynalite)', () => {
     for (let i = 0; i < 60; i++) await t.store.insertRun(run('del', i));
     for (let i = 0; i < 30; i++) await t.store.putMetric('del', 0, i, i, 'now');
     await t.store.enqueue('del', [{ x: 0.5 }], 'now');
-    expect(await t.store.deleteStudy('del')).toBe(true);
+    expect(await t.store.deleteStudy('del', 60_000)).toEqual({ existed: true, finished: true });
     expect(await t.store.getStudy('del')).toBeUndefined();
     expect(await t.store.loadRuns('del')).toEqual([]);
     expect((await t.store.getCurve('del', 0)).size).toBe(0);
     expect(await t.store.loadQueue('del')).toEqual([]);
-    expect(await t.store.deleteStudy('del')).toBe(false);
+    expect(await t.store.pendingDeletions(10)).not.toContain('del');
+    expect(await t.store.deleteStudy('del', 60_000)).toEqual({ existed: false, finished: true });
+  });
+
+  it('leaves what a deletion had no time for listed, and finishes it later across pages', async () => {
+    // 60 runs of ~20 KB are more than one 1 MB Query page, so the sweep goes back for a second page.
+    await t.store.createStudy(study('cut'));
+    for (let i = 0; i < 60; i++) await t.store.insertRun(run('cut', i, { params: { x: 0.5, note: 'n'.repeat(20_000) } }));
+    for (let i = 0; i < 30; i++) await t.store.putMetric('cut', 0, i, i, 'now');
+    expect(await t.store.deleteStudy('cut', 0)).toEqual({ existed: true, finished: false });
+    expect(await t.store.getStudy('cut')).toBeUndefined(); // gone for every reader at once
+    expect(await t.store.loadRuns('cut')).toHaveLength(60); // the rest is still there...
+    expect(await t.store.pendingDeletions(10)).toContain('cut'); // ...and listed for the sweeper
+    expect(await t.store.finishDeletion('cut', 0)).toBe(false);
+    expect(await t.store.finishDeletion('cut', 60_000)).toBe(true);
+    expect(await t.store.loadRuns('cut')).toEqual([]);
+    expect((await t.store.getCurve('cut', 0)).size).toBe(0);
+    expect(await t.store.pendingDeletions(10)).not.toContain('cut');
   });
 });
