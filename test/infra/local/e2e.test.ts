@@ -156,6 +156,30 @@ describe('local mode options', () => {
     }
   });
 
+  it('sweeps on its timer: a silent run times out and an unfinished deletion is finished, with nobody reading', async () => {
+    const local = await startLocal({ sweepEveryMs: 100 });
+    try {
+      const silent = (await http(local.url, 'POST', '/studies', { name: 'silent', space, metricTimeoutSeconds: 1 })).body.studyId;
+      expect((await http(local.url, 'POST', `/studies/${silent}/runs`)).status).toBe(201);
+      const doomed = (await http(local.url, 'POST', '/studies', { name: 'doomed', space })).body.studyId;
+      for (let i = 0; i < 3; i++) await http(local.url, 'POST', `/studies/${doomed}/runs`);
+      // A DELETE that ran out of time: the study is gone, its runs are still there, listed for the sweeper.
+      expect(await local.deps.store.deleteStudy(doomed, 0)).toEqual({ existed: true, finished: false });
+      const store = local.deps.store;
+      const until = Date.now() + 10_000;
+      while (Date.now() < until) {
+        const run = await store.getRunByNumber(silent, 0);
+        if (run?.state === 'timed_out' && (await store.loadRuns(doomed)).length === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await store.getRunByNumber(silent, 0))?.state).toBe('timed_out');
+      expect(await store.loadRuns(doomed)).toEqual([]);
+      expect(await store.pendingDeletions(10)).toEqual([]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it('loses no acknowledged write when killed with SIGKILL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tuner-kill-'));
     try {
