@@ -112,9 +112,9 @@ function cleanFloat(v: number, high: number): number {
 export function choiceIndex(dim: CategoricalDim, value: ParamValue): number {
   let index = choiceIndexes.get(dim);
   if (!index) {
-    // A lookup table rather than a scan: the model reads every run's every choice on every ask
-    // (5000 runs × 100 params of 1000 choices was 120 ms of scanning). Map keys compare like ===
-    // for these values; the first of repeated choices wins, as a scan would find it.
+    // A lookup table rather than a scan: the model reads every run's every choice on every ask, and
+    // scanning 1000 choices made reading 5000 runs of 100 such params take 125 ms instead of 78.
+    // Map keys compare like === for these values; the first of repeated choices wins, as in a scan.
     index = new Map();
     dim.choices.forEach((c, i) => {
       if (!index!.has(c)) index!.set(c, i);

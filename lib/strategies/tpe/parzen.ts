@@ -88,13 +88,9 @@ export class ParzenEstimator {
         const share = K > 1 ? 1 / (n + 1) : 0;
         const own = new Int32Array(n);
         for (let i = 0; i < n; i++) own[i] = cfg.points[i][d];
-        this.cat[d] = {
-          own,
-          pOwn: (1 + share) / (1 + K * share),
-          pOther: share / (1 + K * share),
-          logOwn: Math.log((1 + share) / (1 + K * share)),
-          logOther: Math.log(share / (1 + K * share)),
-        };
+        const pOwn = (1 + share) / (1 + K * share);
+        const pOther = share / (1 + K * share);
+        this.cat[d] = { own, pOwn, pOther, logOwn: Math.log(pOwn), logOther: Math.log(pOther) };
         return;
       }
       const mus = new Float64Array(m);
