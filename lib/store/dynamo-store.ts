@@ -39,10 +39,10 @@ function strip<T>(item: Record<string, unknown>): T {
   return out as T;
 }
 
-/** Keys that put a running run in the sweeper's index (sparse: only while running). */
 /** BatchWrites in flight at once when writing or deleting many items (each is 25 items). */
 const WRITE_CONCURRENCY = 8;
 
+/** Keys that put a running run in the sweeper's index (sparse: only while running). */
 function runningKeys(run: Run): Record<string, string> {
   if (run.state !== 'running' || run.deadline === undefined) return {};
   return { gsi1pk: RUNNING_GSI_PK, gsi1sk: keys.runningGsiSk(run.deadline, run.studyId, run.number) };
@@ -180,8 +180,8 @@ export class DynamoStudyStore implements StudyStore {
   }
 
   /**
-   * BatchWrites of 25, WRITE_CONCURRENCY at a time: 100,000 items one batch after another take over a
-   * minute, more than a request has.
+   * BatchWrites of 25, WRITE_CONCURRENCY at a time: at some 10–20 ms a batch, 100,000 items one batch
+   * after another would take over a minute, far more than a request has.
    */
   private async batchWriteAll(requests: Record<string, unknown>[]): Promise<void> {
     const batches: Record<string, unknown>[][] = [];
