@@ -9,6 +9,8 @@ import { publishSafely } from '../events/publisher';
 import { makeEvent, type TunerEvent } from '../events/types';
 import { isoAt, type TunerDeps } from './deps';
 
+const ORPHAN_SWEEP_BUDGET_MS = 5_000;
+
 /** Times out the overdue runs among `runs` (updating the array in place) and publishes the events. */
 export async function expireOverdue(deps: TunerDeps, studyId: string, runs: Run[]): Promise<number> {
   const now = deps.clock();
@@ -48,6 +50,12 @@ export async function sweepTimeouts(deps: TunerDeps, maxRuns = 1000): Promise<{ 
   for (const o of overdue) byStudy.set(o.studyId, [...(byStudy.get(o.studyId) ?? []), o.number]);
   let timedOut = 0;
   for (const [studyId, numbers] of byStudy) {
+    // An ask that raced a DELETE can write its run after the study's sweep: no study, nothing to time
+    // out or announce. Its runs are swept away like the rest of the study.
+    if (!(await deps.store.getStudy(studyId))) {
+      await deps.store.finishDeletion(studyId, ORPHAN_SWEEP_BUDGET_MS);
+      continue;
+    }
     const runs = (await Promise.all(numbers.map((n) => deps.store.getRunByNumber(studyId, n)))).filter((r): r is Run => !!r);
     timedOut += await expireOverdue(deps, studyId, runs);
   }

@@ -66,6 +66,19 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect(eventsOf(a, 'RunTimedOut')).toHaveLength(1);
   });
 
+  it('sweeps away a run an ask wrote into a study deleted under it, announcing no timeout', async () => {
+    const id = await create({ metricTimeoutSeconds: 10 });
+    const run = await ask(id);
+    expect((await api.call('DELETE', `/studies/${id}`)).status).toBe(204);
+    // The racing ask: it read the study before the DELETE and writes its run after the sweep.
+    expect(await api.deps.store.insertRun({ ...run, studyId: id, state: 'running' })).toBe('inserted');
+    api.advance(11_000);
+    expect((await sweepTimeouts(api.deps)).timedOut).toBe(0);
+    expect(eventsOf(id, 'RunTimedOut')).toHaveLength(0);
+    expect(await api.deps.store.loadRuns(id)).toEqual([]);
+    expect(await api.deps.store.listOverdueRuns(api.deps.clock(), 10)).not.toContainEqual({ studyId: id, number: run.number });
+  });
+
   it('hands enqueued params out before proposals, each exactly once, to 16 concurrent askers', async () => {
     const id = await create({ strategy: { name: 'random' } });
     const queued = Array.from({ length: 20 }, (_, i) => ({ x: i / 20, k: (i % 4) + 1 }));
