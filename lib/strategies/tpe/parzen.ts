@@ -288,8 +288,8 @@ export function logSumExp(xs: Float64Array): number {
  *   (the prior's centre counts as one; the bounds do not).
  * Then clipped to [max(minBandwidth, magic clip), 1], and on a discrete dim to at least the width of
  * the kernel's own value (`slice`). Why: when the good runs share one value of a weak param (all at
- * batch 64, say) Scott's spread is 0, and once the clip is below one step the kernel is a point mass:
- * l(x) never proposes the neighbouring values again, and the search keeps whatever value its first good
+ * batch 64, say) Scott's spread is 0, and once the clip is below one step the kernel is nearly a point mass:
+ * l(x) hardly proposes the neighbouring values again, and the search keeps whatever value its first good
  * runs had. Categoricals get the same guarantee from their shared mass.
  */
 export function bandwidths(cfg: ParzenConfig, mus: Float64Array, slice?: (u: number) => number): Float64Array {
