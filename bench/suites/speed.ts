@@ -41,6 +41,11 @@ const LIMIT_SPACES: { label: string; space: Space }[] = [
     label: `${MAX_PARAMS} categoricals × ${MAX_CHOICES} choices`,
     space: Array.from({ length: MAX_PARAMS }, (_, i) => ({ name: `c${i}`, type: 'categorical' as const, choices: Array.from({ length: MAX_CHOICES }, (_, k) => k) })),
   },
+  {
+    // All-discrete, so every ask also checks for duplicates; long choices, as a 64 KB body allows.
+    label: `${MAX_PARAMS} categoricals × 2 choices of 250 characters`,
+    space: Array.from({ length: MAX_PARAMS }, (_, i) => ({ name: `c${i}`, type: 'categorical' as const, choices: ['a'.repeat(250), 'b'.repeat(250)] })),
+  },
 ];
 const LIMIT_SIZES = [1000, 5000];
 

@@ -213,9 +213,20 @@ export function sampleUniform(space: Space, rng: Rng): Params {
   return params;
 }
 
-/** Canonical key of a point, to find exact duplicates. */
+/**
+ * Canonical key of a point, to find exact duplicates. A categorical counts by its choice index, not its
+ * value: choices may be 300-character strings, and keying 5000 runs of 100 such params by value built
+ * 300 MB of strings (1.1 s) on every ask. A value that is not a choice keeps its own, distinct key.
+ */
 export function paramsKey(space: Space, params: Params): string {
-  return JSON.stringify(space.map((d) => params[d.name]));
+  return JSON.stringify(
+    dimsOf(space).map((d) => {
+      const v = params[d.name];
+      if (d.kind !== 'categorical') return v;
+      const k = choiceIndex(d, v);
+      return k >= 0 ? k : { value: v };
+    }),
+  );
 }
 
 /** Params in the space's order (DynamoDB maps do not keep key order). */

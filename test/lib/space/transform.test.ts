@@ -7,6 +7,7 @@ import {
   dimsOf,
   encodeUnit,
   fromUnit,
+  paramsKey,
   paramsProblems,
   sampleUniform,
   sliceWidth,
@@ -124,6 +125,20 @@ describe('unit-cube transform', () => {
   it('counts the points of discrete spaces and calls continuous ones infinite', () => {
     expect(spaceSize([{ name: 'a', type: 'int', low: 0, high: 9 }, { name: 'c', type: 'categorical', choices: [1, 2, 3] }])).toBe(30);
     expect(spaceSize([{ name: 'x', type: 'float', low: 0, high: 1 }])).toBe(Infinity);
+  });
+
+  it('keys points for duplicate detection by choice index, so long choices make short keys', () => {
+    const long = (ch: string) => ch.repeat(300);
+    const space: Space = [
+      { name: 'n', type: 'int', low: 0, high: 9 },
+      { name: 'c', type: 'categorical', choices: [long('a'), long('b'), 1, true] },
+    ];
+    const key = paramsKey(space, { n: 3, c: long('b') });
+    expect(key.length).toBeLessThan(20); // the value itself would be 300 characters
+    expect(paramsKey(space, { c: long('b'), n: 3 })).toBe(key); // param order does not matter
+    const all = [long('a'), long('b'), 1, true, 'not a choice', 2].map((c) => paramsKey(space, { n: 3, c }));
+    expect(new Set(all).size).toBe(all.length); // distinct points, distinct keys, off-space values too
+    expect(paramsKey(space, { n: 4, c: long('b') })).not.toBe(key);
   });
 
   it('names each field that is not a point of the space', () => {
