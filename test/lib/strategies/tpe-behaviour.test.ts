@@ -19,17 +19,23 @@ function propose(name: string, space: Space, history: Trial[], seed: number, num
   return s.propose({ space, history, direction: 'minimize', rng: createRng(mixSeed(seed, number)), options: s.parseOptions(raw, space), number, seed });
 }
 
-function finalRegret(name: string, seed: number, budget: number): number {
+/** Best value after `budget` sequential runs of strategy `name` on `objective`. */
+function bestAfter(name: string, space: Space, objective: (p: Params) => number, seed: number, budget: number): number {
   const history: Trial[] = [];
   let best = Infinity;
   for (let n = 0; n < budget; n++) {
-    const params = propose(name, square, history, seed, n);
-    const value = quadratic(params);
+    const params = propose(name, space, history, seed, n);
+    const value = objective(params);
     best = Math.min(best, value);
     history.push({ number: n, params, state: 'completed', value });
   }
   return best;
 }
+
+const finalRegret = (name: string, seed: number, budget: number) => bestAfter(name, square, quadratic, seed, budget);
+/** How many of seeds 1..20 reach a value below `below` within 100 runs of `tpe`. */
+const seedsReaching = (space: Space, objective: (p: Params) => number, below: number) =>
+  Array.from({ length: 20 }, (_, i) => bestAfter('tpe', space, objective, i + 1, 100)).filter((v) => v < below).length;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,16 +70,7 @@ describe('weak discrete params', () => {
   const objective = (p: Params) => ((p.x as number) - 1) ** 2 + (p.n as number) / 10;
 
   it('moves a weak int off the value of its first good runs (optimum found in >= 17 of 20 seeds at 100 runs)', () => {
-    let found = 0;
-    for (let seed = 1; seed <= 20; seed++) {
-      const history: Trial[] = [];
-      for (let n = 0; n < 100; n++) {
-        const params = propose('tpe', space, history, seed, n);
-        history.push({ number: n, params, state: 'completed', value: objective(params) });
-      }
-      if (Math.min(...history.map((t) => t.value as number)) < 0.11) found++;
-    }
-    expect(found).toBeGreaterThanOrEqual(17);
+    expect(seedsReaching(space, objective, 0.11)).toBeGreaterThanOrEqual(17);
   });
 
   it('flips binary and three-valued ints off their first good values (optimum in >= 17 of 20 seeds at 100 runs)', () => {
@@ -86,16 +83,7 @@ describe('weak discrete params', () => {
       { name: 't', type: 'int', low: 0, high: 2 },
     ];
     const f = (p: Params) => ((p.x as number) - 1) ** 2 + 0.3 * (p.b1 as number) + 0.2 * (p.b2 as number) + 0.1 * (p.t as number);
-    let found = 0;
-    for (let seed = 1; seed <= 20; seed++) {
-      const history: Trial[] = [];
-      for (let n = 0; n < 100; n++) {
-        const params = propose('tpe', bits, history, seed, n);
-        history.push({ number: n, params, state: 'completed', value: f(params) });
-      }
-      if (Math.min(...history.map((t) => t.value as number)) < 0.01) found++;
-    }
-    expect(found).toBeGreaterThanOrEqual(17);
+    expect(seedsReaching(bits, f, 0.01)).toBeGreaterThanOrEqual(17);
   });
 });
 
