@@ -41,6 +41,11 @@ function strip<T>(item: Record<string, unknown>): T {
 
 /** BatchWrites in flight at once when writing or deleting many items (each is 25 items). */
 const WRITE_CONCURRENCY = 8;
+/**
+ * How long after a study's createdAt its create may still be writing priors: 15 minutes, Lambda's
+ * longest timeout (the API's functions stop at 10 s), so the sweeper never races a live create.
+ */
+export const CREATE_GRACE_MS = 15 * 60_000;
 
 /** Keys that put a running run in the sweeper's index (sparse: only while running). */
 function runningKeys(run: Run): Record<string, string> {
@@ -68,7 +73,15 @@ export class DynamoStudyStore implements StudyStore {
 
   // ---- studies ---------------------------------------------------------------------------------
 
-  async createStudy(study: StoredStudy): Promise<void> {
+  async createStudy(study: StoredStudy, priors: readonly PriorObservation[] = []): Promise<void> {
+    // Priors go in before the study item, so the study appears with all of them or not at all. A
+    // create that dies in between would leave them under no study: its marker, written first, lists
+    // them for the sweeper once the request has certainly ended.
+    if (priors.length > 0) {
+      const creatingUntil = Date.parse(study.createdAt) + CREATE_GRACE_MS;
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: DELETIONS_PK, sk: study.studyId, studyId: study.studyId, creatingUntil } }));
+      await this.putPriors(study.studyId, priors);
+    }
     try {
       await this.db.send(
         new PutCommand({
@@ -86,6 +99,18 @@ export class DynamoStudyStore implements StudyStore {
     } catch (err) {
       if (isConditionFailure(err)) throw new ConflictError('StudyAlreadyExists', `a study with id ${study.studyId} already exists`);
       throw err;
+    }
+    if (priors.length > 0) await this.dropCreateMarker(study.studyId);
+  }
+
+  /** Removes a create's marker, unless a DELETE has since put its own there (which must stay). */
+  private async dropCreateMarker(studyId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId }, ConditionExpression: 'attribute_exists(creatingUntil)' }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
   }
 
@@ -151,14 +176,28 @@ export class DynamoStudyStore implements StudyStore {
     return { existed, finished: await this.sweepDeletion(studyId, deadline) };
   }
 
-  async pendingDeletions(limit: number): Promise<string[]> {
-    const r = await this.db.send(
-      new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': DELETIONS_PK }, Limit: limit }),
-    );
-    return (r.Items ?? []).map((i) => i.studyId as string);
+  async pendingDeletions(limit: number, nowMs: number): Promise<string[]> {
+    const out: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': DELETIONS_PK }, ExclusiveStartKey: start }),
+      );
+      // A create still inside its grace may be writing right now: its items are not orphans yet.
+      for (const i of r.Items ?? []) if (!(typeof i.creatingUntil === 'number' && i.creatingUntil > nowMs)) out.push(i.studyId as string);
+      start = r.LastEvaluatedKey;
+    } while (start && out.length < limit);
+    return out.slice(0, limit);
   }
 
-  finishDeletion(studyId: string, budgetMs: number): Promise<boolean> {
+  async finishDeletion(studyId: string, budgetMs: number): Promise<boolean> {
+    // A create that wrote its study but died before dropping its marker: the study is whole, only the
+    // marker is left. (A DELETE's marker while its study item still exists is a DELETE in progress.)
+    if (await this.getStudy(studyId)) {
+      await this.dropCreateMarker(studyId);
+      const left = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId }, ConsistentRead: true }));
+      return !left.Item;
+    }
     return this.sweepDeletion(studyId, Date.now() + budgetMs);
   }
 
@@ -537,7 +576,7 @@ export class DynamoStudyStore implements StudyStore {
     return items.map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string }));
   }
 
-  async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {
+  private async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {
     const pk = keys.studyPk(studyId);
     // 10,000 priors are 400 batches: one after another they would take seconds of the create request.
     await this.batchWriteAll(priors.map((p, i) => ({ PutRequest: { Item: { pk, sk: `PRIOR#${String(i).padStart(6, '0')}`, ...p } } })));

@@ -46,8 +46,12 @@ export interface StepValue {
 export type TransitionResult = { ok: true; run: Run } | { ok: false; run?: Run };
 
 export interface StudyStore {
-  /** Throws ConflictError StudyAlreadyExists when the id is taken. */
-  createStudy(study: StoredStudy): Promise<void>;
+  /**
+   * Writes the study with its warm-start priors: the study appears with all of them or not at all (a
+   * create that dies half-way leaves its priors listed in `pendingDeletions` once its grace is over).
+   * Throws ConflictError StudyAlreadyExists when the id is taken.
+   */
+  createStudy(study: StoredStudy, priors?: readonly PriorObservation[]): Promise<void>;
   getStudy(studyId: string): Promise<StoredStudy | undefined>;
   listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>>;
   /** Sets the state; returns the updated study, or undefined when it does not exist. */
@@ -58,9 +62,15 @@ export interface StudyStore {
    * `existed`: the study item was there; `finished`: nothing of the study is left.
    */
   deleteStudy(studyId: string, budgetMs: number): Promise<{ existed: boolean; finished: boolean }>;
-  /** Studies whose deletion is not swept to the end yet, oldest first. */
-  pendingDeletions(limit: number): Promise<string[]>;
-  /** Goes on sweeping a deletion for up to `budgetMs`; true when nothing of the study is left. */
+  /**
+   * Studies whose items are to be swept: deletions not finished yet, and creates that died after writing
+   * priors (listed once `nowMs` is past their grace, so a create still running is never swept).
+   */
+  pendingDeletions(limit: number, nowMs: number): Promise<string[]>;
+  /**
+   * Goes on sweeping a deletion for up to `budgetMs`; true when nothing is left to do (everything of
+   * the study is gone, or the study of a create's leftover marker turns out to exist: only the marker goes).
+   */
   finishDeletion(studyId: string, budgetMs: number): Promise<boolean>;
 
   /** All runs in number order; with `afterNumber`, only the runs numbered above it (catch-up). */
@@ -106,6 +116,5 @@ export interface StudyStore {
   enqueue(studyId: string, params: readonly Params[], now: string): Promise<number[]>;
   loadQueue(studyId: string): Promise<QueuedParams[]>;
 
-  putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void>;
   loadPriors(studyId: string): Promise<PriorObservation[]>;
 }

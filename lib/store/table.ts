@@ -10,7 +10,8 @@
  *   ask claim   STUDY#<id>      REQ#<idempotency key>        -                          expiresAt (TTL)
  *   queued      STUDY#<id>      QUEUE#<seq:10>               -
  *   prior       STUDY#<id>      PRIOR#<index:6>              -
- *   deleting    #DELETIONS      <id>                         -                          (a DELETE not yet swept to the end)
+ *   deleting    #DELETIONS      <id>                         -                          (a DELETE not yet swept to the end,
+ *                                                                                          or with creatingUntil: a create writing priors)
  *
  * Everything of a study shares one partition key, so a study's history is one Query and deleting it is
  * a paginated Query + BatchWrite (finished by the sweeper when one request's time runs out). Running runs also sit in the GSI under RUNNING sorted by deadline (a

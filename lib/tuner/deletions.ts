@@ -1,13 +1,14 @@
 /**
  * Deletions a DELETE could not finish in its own time (a study with a hundred thousand metrics, or a
- * request that crashed): the scheduled sweep goes on with them, oldest first, within its budget.
+ * request that crashed), and the priors of creates that died before their study was written: the
+ * scheduled sweep goes on with them, within its budget.
  */
 import { SWEEP_DELETIONS_BUDGET_MS } from './defaults';
 import type { TunerDeps } from './deps';
 
 export async function finishDeletions(deps: TunerDeps, budgetMs = SWEEP_DELETIONS_BUDGET_MS): Promise<{ finished: number; pending: number }> {
   const deadline = Date.now() + budgetMs;
-  const pending = await deps.store.pendingDeletions(100);
+  const pending = await deps.store.pendingDeletions(100, deps.clock());
   let finished = 0;
   for (const studyId of pending) {
     const left = deadline - Date.now();

@@ -43,10 +43,10 @@ export async function createStudy(deps: TunerDeps, input: CreateStudyInput) {
   };
 
   let skipped = 0;
+  let priors: PriorObservation[] = [];
   if (input.warmStartFrom) {
     const from = input.warmStartFrom as { studyId?: string; runs?: { params: Record<string, unknown>; value?: number; state?: Run['state'] }[] };
     const source = from.studyId !== undefined ? await priorsFromStudy(deps, from.studyId) : (from.runs ?? []);
-    const priors: PriorObservation[] = [];
     for (const r of source) {
       const state = r.state ?? 'completed';
       // Only finished observations teach a strategy something; params must be points of the new space.
@@ -63,12 +63,10 @@ export async function createStudy(deps: TunerDeps, input: CreateStudyInput) {
       skipped += priors.length - MAX_WARM_START_RUNS;
       priors.splice(0, priors.length - MAX_WARM_START_RUNS);
     }
-    // Priors are written before the study item: the study appears only once its priors are in place.
-    await deps.store.putPriors(study.studyId, priors);
     study.priorCount = priors.length;
   }
 
-  await deps.store.createStudy(study);
+  await deps.store.createStudy(study, priors);
   await publishSafely(
     deps.events,
     [

@@ -1,4 +1,5 @@
 /** Run lifecycle on an injected clock (no sleeping): timeouts, retries, late reports, enqueue, warm start. */
+import { v4 as uuidv4 } from 'uuid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepTimeouts } from '../../lib/tuner/timeouts';
 import { testApi, type TestApi } from '../support/api';
@@ -117,11 +118,13 @@ describe('run lifecycle (dynalite, injected clock)', () => {
   });
 
   it('warm-starts from a study of any size with its 10,000 most recent finished runs', async () => {
-    // The source holds 10,000 priors of its own (written through the store, values 0..9999) and three
-    // completed runs after them: the warm start keeps the last 10,000 and counts the 3 oldest as skipped.
-    const src = await create({ strategy: { name: 'random', seed: 2 } });
+    // The source holds 10,000 priors of its own (a copy of a created study, written through the store
+    // with values 0..9999) and three completed runs after them: the warm start keeps the last 10,000
+    // and counts the 3 oldest as skipped.
+    const created = (await api.deps.store.getStudy(await create({ strategy: { name: 'random', seed: 2 } })))!;
     const priors = Array.from({ length: 10_000 }, (_, i) => ({ params: { x: (i % 100) / 100, k: 1 + (i % 4) }, value: i, state: 'completed' as const }));
-    await api.deps.store.putPriors(src, priors);
+    const src = uuidv4();
+    await api.deps.store.createStudy({ ...created, studyId: src, priorCount: priors.length }, priors);
     for (let i = 0; i < 3; i++) {
       const run = await ask(src);
       await api.call('POST', `/studies/${src}/runs/${run.runId}/complete`, { value: 20_000 + i });

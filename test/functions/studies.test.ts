@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CREATE_GRACE_MS } from '../../lib/store/dynamo-store';
 import { deleteStudy } from '../../lib/tuner/studies';
 import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type TestApi } from '../support/api';
@@ -156,8 +157,35 @@ describe('studies over the handlers (dynalite)', () => {
     const swept = await sweep(api.deps);
     expect(swept).toMatchObject({ deletionsFinished: 1, deletionsPending: 0 });
     expect(await api.deps.store.loadRuns(study.studyId)).toEqual([]);
-    expect(await api.deps.store.pendingDeletions(10)).toEqual([]);
+    expect(await api.deps.store.pendingDeletions(10, Date.now())).toEqual([]);
     expect(api.events.events.filter((e) => e.studyId === study.studyId && e.eventType === 'StudyDeleted')).toHaveLength(1);
+  });
+
+  it('leaves no trace of a warm-started create that crashed half-way once the sweep has run after it', async () => {
+    // The request dies (injected through the real client) after writing its priors, before the study item.
+    const name = 'crashes-after-priors';
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const item = (args.input as { Item?: Record<string, unknown> }).Item;
+        if (context.commandName === 'PutItemCommand' && item?.sk === '#STUDY' && item.name === name) throw new Error('injected crash');
+        return next(args);
+      },
+      { step: 'initialize', name: 'crashCreate' },
+    );
+    const runs = Array.from({ length: 30 }, (_, i) => ({ params: { lr: 0.001, layers: 1 + (i % 8), opt: 'sgd' }, value: i }));
+    const res = await api.call('POST', '/studies', { name, space, warmStartFrom: { runs } });
+    api.table.raw.middlewareStack.remove('crashCreate');
+    expect(res.status).toBe(500);
+    const [studyId] = await api.deps.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER);
+    expect(await api.deps.store.loadPriors(studyId)).toHaveLength(30);
+    // A sweep while the create could still be running leaves its items alone...
+    expect(await sweep(api.deps)).toMatchObject({ deletionsFinished: 0, deletionsPending: 0 });
+    expect(await api.deps.store.loadPriors(studyId)).toHaveLength(30);
+    // ...the first one after its grace removes them.
+    api.advance(CREATE_GRACE_MS + 1);
+    expect(await sweep(api.deps)).toMatchObject({ deletionsFinished: 1, deletionsPending: 0 });
+    expect(await api.deps.store.loadPriors(studyId)).toEqual([]);
+    expect(await api.deps.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER)).toEqual([]);
   });
 
   it('stops a study: asks get 409 StudyStopped, running runs still complete', async () => {

@@ -174,7 +174,7 @@ describe('local mode options', () => {
       }
       expect((await store.getRunByNumber(silent, 0))?.state).toBe('timed_out');
       expect(await store.loadRuns(doomed)).toEqual([]);
-      expect(await store.pendingDeletions(10)).toEqual([]);
+      expect(await store.pendingDeletions(10, Date.now())).toEqual([]);
     } finally {
       await local.close();
     }

@@ -2,7 +2,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isStorableNumber, MAX_MAGNITUDE, MIN_MAGNITUDE, type Run } from '../../../lib/domain/types';
+import { CREATE_GRACE_MS } from '../../../lib/store/dynamo-store';
 import type { StoredStudy } from '../../../lib/store/store';
+import { DELETIONS_PK, STUDY_SK } from '../../../lib/store/table';
 import { freshTable } from '../../support/dynamo';
 
 const study = (studyId: string, createdAt = '2026-01-01T00:00:00.000Z'): StoredStudy => ({
@@ -192,7 +194,7 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.loadRuns('del')).toEqual([]);
     expect((await t.store.getCurve('del', 0)).size).toBe(0);
     expect(await t.store.loadQueue('del')).toEqual([]);
-    expect(await t.store.pendingDeletions(10)).not.toContain('del');
+    expect(await t.store.pendingDeletions(10, Date.now())).not.toContain('del');
     expect(await t.store.deleteStudy('del', 60_000)).toEqual({ existed: false, finished: true });
   });
 
@@ -204,11 +206,82 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.deleteStudy('cut', 0)).toEqual({ existed: true, finished: false });
     expect(await t.store.getStudy('cut')).toBeUndefined(); // gone for every reader at once
     expect(await t.store.loadRuns('cut')).toHaveLength(60); // the rest is still there...
-    expect(await t.store.pendingDeletions(10)).toContain('cut'); // ...and listed for the sweeper
+    expect(await t.store.pendingDeletions(10, Date.now())).toContain('cut'); // ...and listed for the sweeper
     expect(await t.store.finishDeletion('cut', 0)).toBe(false);
     expect(await t.store.finishDeletion('cut', 60_000)).toBe(true);
     expect(await t.store.loadRuns('cut')).toEqual([]);
     expect((await t.store.getCurve('cut', 0)).size).toBe(0);
-    expect(await t.store.pendingDeletions(10)).not.toContain('cut');
+    expect(await t.store.pendingDeletions(10, Date.now())).not.toContain('cut');
+  });
+
+  /**
+   * Makes the adapter's next matching write fail the way a crashed request would (the process stops
+   * there), through the real client's middleware; `before` runs first, to interleave another request.
+   */
+  function failNext(op: string, matches: (input: Record<string, any>) => boolean, before?: () => Promise<unknown>) {
+    const name = `fail-${op}-${Math.random()}`;
+    t.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Record<string, any>;
+        if (context.commandName === `${op}Command` && matches(input)) {
+          t.raw.middlewareStack.remove(name);
+          if (before) {
+            await before();
+            return next(args);
+          }
+          throw new Error('injected crash');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+  }
+  const str = (v: any): string | undefined => (typeof v === 'string' ? v : v?.S);
+  const priorsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { x: i / n }, value: i, state: 'completed' as const }));
+  const now = Date.parse('2026-06-01T00:00:00.000Z');
+  const late = now + CREATE_GRACE_MS + 1;
+
+  it('writes a study with its priors and leaves nothing for the sweeper', async () => {
+    await t.store.createStudy(study('warm', new Date(now).toISOString()), priorsOf(60));
+    expect((await t.store.loadPriors('warm')).map((p) => p.value)).toEqual([...Array(60).keys()]);
+    expect(await t.store.pendingDeletions(10, late)).not.toContain('warm');
+  });
+
+  it('lists the priors of a create that died before its study item, once its grace is over, and sweeps them', async () => {
+    failNext('PutItem', (i) => str(i.Item?.sk) === STUDY_SK && str(i.Item?.pk) === 'STUDY#died');
+    await expect(t.store.createStudy(study('died', new Date(now).toISOString()), priorsOf(60))).rejects.toThrow('injected crash');
+    expect(await t.store.getStudy('died')).toBeUndefined();
+    expect(await t.store.loadPriors('died')).toHaveLength(60); // invisible, but there
+    expect(await t.store.pendingDeletions(10, now + 1000)).not.toContain('died'); // the create may still be running
+    expect(await t.store.pendingDeletions(10, late)).toContain('died');
+    expect(await t.store.finishDeletion('died', 60_000)).toBe(true);
+    expect(await t.store.loadPriors('died')).toEqual([]);
+    expect(await t.store.pendingDeletions(10, late)).not.toContain('died');
+  });
+
+  it('drops only the marker of a create that died after writing its study', async () => {
+    failNext('DeleteItem', (i) => str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'half');
+    await expect(t.store.createStudy(study('half', new Date(now).toISOString()), priorsOf(3))).rejects.toThrow('injected crash');
+    expect(await t.store.pendingDeletions(10, late)).toContain('half');
+    expect(await t.store.finishDeletion('half', 60_000)).toBe(true);
+    expect(await t.store.getStudy('half')).toBeDefined();
+    expect(await t.store.loadPriors('half')).toHaveLength(3);
+    expect(await t.store.pendingDeletions(10, late)).not.toContain('half');
+  });
+
+  it("keeps a DELETE's marker that replaced a create's before the create could drop its own", async () => {
+    // The DELETE lands between the create's study item and its marker drop: the study is gone, and
+    // its sweep (given no time here) must stay listed, grace or not.
+    failNext(
+      'DeleteItem',
+      (i) => str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'raced',
+      () => t.store.deleteStudy('raced', 0),
+    );
+    await t.store.createStudy(study('raced', new Date(now).toISOString()), priorsOf(3));
+    expect(await t.store.getStudy('raced')).toBeUndefined();
+    expect(await t.store.pendingDeletions(10, now)).toContain('raced');
+    expect(await t.store.finishDeletion('raced', 60_000)).toBe(true);
+    expect(await t.store.loadPriors('raced')).toEqual([]);
+    expect(await t.store.pendingDeletions(10, late)).not.toContain('raced');
   });
 });
