@@ -33,12 +33,10 @@ export async function ask(deps: TunerDeps, input: AskInput) {
   const study = await requireStudy(deps, input.studyId);
   if (!input.requestId) return runView(await allocate(deps, study, input), study);
 
-  const fingerprint = JSON.stringify({ workerId: input.workerId ?? null });
+  const fingerprint = askFingerprint(input.workerId);
   const claim = await claimRequest(deps, study.studyId, input.requestId, fingerprint);
   if (claim.kind === 'done') {
-    if (claim.fingerprint !== fingerprint) {
-      throw new ConflictError('IdempotencyKeyReused', `requestId ${input.requestId} was already used for an ask with a different body`);
-    }
+    if (claim.fingerprint !== fingerprint) throw keyReused(input.requestId);
     const run = await deps.store.getRunByNumber(study.studyId, claim.runNumber);
     if (!run) throw new TunerError('InternalError', 500, `run ${claim.runNumber} of request ${input.requestId} is missing`);
     return runView(run, study);
@@ -52,6 +50,9 @@ export async function ask(deps: TunerDeps, input: AskInput) {
     throw err;
   }
 }
+
+const askFingerprint = (workerId: string | undefined) => JSON.stringify({ workerId: workerId ?? null });
+const keyReused = (key: string) => new ConflictError('IdempotencyKeyReused', `requestId ${key} was already used for an ask with a different body`);
 
 /** Claims the key; if another ask holds it, waits briefly for that ask to finish (it takes milliseconds). */
 async function claimRequest(deps: TunerDeps, studyId: string, key: string, fingerprint: string) {
@@ -77,6 +78,14 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
     study.queueSeq > 0 ? deps.store.loadQueue(study.studyId) : Promise.resolve([] as QueuedParams[]),
     study.priorCount > 0 ? deps.store.loadPriors(study.studyId) : Promise.resolve([] as PriorObservation[]),
   ]);
+  // An ask under this key that inserted its run and then died (before recording the key as done, or
+  // with its claim released on an error after the insert) already made the run: that is the answer,
+  // not a second run left running for nobody.
+  const earlier = input.requestId === undefined ? undefined : runs.find((r) => r.requestId === input.requestId);
+  if (earlier) {
+    if (askFingerprint(earlier.workerId) !== askFingerprint(input.workerId)) throw keyReused(input.requestId!);
+    return earlier;
+  }
   await expireOverdue(deps, study.studyId, runs);
 
   // Wall-clock budget, not an attempt count: the clock may be injected (tests), contention is real time.

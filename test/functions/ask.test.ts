@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
 import { testApi, type TestApi } from '../support/api';
 
 const space = { x: { type: 'float', low: -5, high: 5 }, n: { type: 'int', low: 1, high: 100, log: true } };
@@ -133,5 +134,53 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect(r.body.error.code).toBe('StudyExhausted');
     const again = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'late' });
     expect(again.body.error.code).toBe('StudyExhausted');
+  });
+
+  /** Makes every write of `op` on this request key's claim fail, as if the ask's process died there. */
+  function crashOnClaim(op: 'UpdateItem' | 'DeleteItem', key: string): () => void {
+    const name = `crash-${op}-${key}`;
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const k = (args.input as { Key?: Record<string, unknown> }).Key;
+        if (context.commandName === `${op}Command` && k?.sk === `REQ#${key}`) throw new Error('injected crash');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return () => api.table.raw.middlewareStack.remove(name);
+  }
+
+  it('answers the retry of an ask that made its run but failed to record its key with that run, not a second one', async () => {
+    const id = await study({ maxRuns: 1 });
+    const heal = crashOnClaim('UpdateItem', 'made-it');
+    const failed = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'made-it' });
+    heal();
+    expect(failed.status).toBe(500);
+    const [made] = await api.deps.store.loadRuns(id);
+    expect(made).toMatchObject({ number: 0, requestId: 'made-it' });
+    // The key still belongs to that body...
+    const other = await api.call('POST', `/studies/${id}/runs`, { workerId: 'other' }, { 'idempotency-key': 'made-it' });
+    expect(other.body.error?.code).toBe('IdempotencyKeyReused');
+    // ...and its retry gets the run (even though it used up maxRuns), then every repeat does.
+    for (let i = 0; i < 2; i++) {
+      const retry = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'made-it' });
+      expect(retry.status).toBe(201);
+      expect(retry.body).toMatchObject({ runId: made.runId, number: 0 });
+    }
+    expect(await api.deps.store.loadRuns(id)).toHaveLength(1);
+  });
+
+  it('answers the retry of an ask that died holding its claim with the run it made, once the lease has run out', async () => {
+    const id = await study();
+    const heal = [crashOnClaim('UpdateItem', 'died'), crashOnClaim('DeleteItem', 'died')];
+    expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'died' })).status).toBe(500);
+    heal.forEach((h) => h());
+    const busy = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'died' });
+    expect(busy.body.error?.code).toBe('RequestInProgress'); // the claim is still leased to the dead ask
+    api.advance(REQUEST_LEASE_MS + 1);
+    const retry = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'died' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.number).toBe(0);
+    expect(await api.deps.store.loadRuns(id)).toHaveLength(1);
   });
 });
