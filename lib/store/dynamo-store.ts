@@ -394,6 +394,7 @@ export class DynamoStudyStore implements StudyStore {
     candidate: BestRun | undefined,
     direction: Direction,
     now: string,
+    count = true,
   ): Promise<{ improved: boolean; previous?: BestRun }> {
     const Key = { pk: keys.studyPk(studyId), sk: STUDY_SK };
     if (candidate) {
@@ -402,10 +403,10 @@ export class DynamoStudyStore implements StudyStore {
           new UpdateCommand({
             TableName: this.table,
             Key,
-            UpdateExpression: 'SET best = :b, updatedAt = :now ADD finishedRuns :one',
+            UpdateExpression: `SET best = :b, updatedAt = :now${count ? ' ADD finishedRuns :one' : ''}`,
             ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(best) OR best.#v ${direction === 'maximize' ? '<' : '>'} :v)`,
             ExpressionAttributeNames: { '#v': 'value' },
-            ExpressionAttributeValues: { ':b': candidate, ':v': candidate.value, ':now': now, ':one': 1 },
+            ExpressionAttributeValues: { ':b': candidate, ':v': candidate.value, ':now': now, ...(count ? { ':one': 1 } : {}) },
             ReturnValues: 'UPDATED_OLD',
           }),
         );
@@ -414,6 +415,7 @@ export class DynamoStudyStore implements StudyStore {
         if (!isConditionFailure(err)) throw err;
       }
     }
+    if (!count) return { improved: false };
     try {
       await this.db.send(
         new UpdateCommand({

@@ -96,9 +96,16 @@ export interface StudyStore {
 
   /**
    * Counts a finished run and records it as best when it beats the stored best (atomic, conditional).
-   * Returns the previous best when it improved.
+   * Returns the previous best when it improved. With `count` false only the best is offered (a repeat
+   * of a completion, which must not count the run twice).
    */
-  recordFinished(studyId: string, candidate: BestRun | undefined, direction: Direction, now: string): Promise<{ improved: boolean; previous?: BestRun }>;
+  recordFinished(
+    studyId: string,
+    candidate: BestRun | undefined,
+    direction: Direction,
+    now: string,
+    count?: boolean,
+  ): Promise<{ improved: boolean; previous?: BestRun }>;
 
   /** Idempotent asks: claim a request key (lease), then mark it done with the run number. */
   claimRequest(studyId: string, key: string, fingerprint: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;

@@ -121,28 +121,33 @@ export async function completeRun(deps: TunerDeps, input: { studyId: string; run
       ? { state: 'failed', failReason: reason, updatedAt: isoAt(now), finishedAt: isoAt(now) }
       : { state: 'completed', value, updatedAt: isoAt(now), finishedAt: isoAt(now) },
   );
-  if (!res.ok) return repeatedCompletion(study, res.run ?? run, failed, value);
+  if (!res.ok) {
+    const current = res.run ?? run;
+    const answer = repeatedCompletion(study, current, failed, value);
+    // The first attempt stored the run and may have died before offering it as best (a throttled
+    // update, a timeout): a repeat offers it again, without counting it twice.
+    if (current.state === 'completed') await publishSafely(deps.events, await offerBest(deps, study, current, now, false), deps.logger);
+    return answer;
+  }
 
   const events: TunerEvent[] = [];
   if (failed) {
     events.push(makeEvent('RunFailed', study.studyId, { runId: run.runId, number: run.number, at, data: reason ? { reason } : {} }));
   } else {
     events.push(makeEvent('RunCompleted', study.studyId, { runId: run.runId, number: run.number, at, data: { value } }));
-    const best = { runId: run.runId, number: run.number, params: orderParams(study.space, run.params), value: value as number };
-    const { improved, previous } = await deps.store.recordFinished(study.studyId, best, study.direction, isoAt(now));
-    if (improved) {
-      events.push(
-        makeEvent('BestImproved', study.studyId, {
-          runId: run.runId,
-          number: run.number,
-          at,
-          data: { value, params: best.params, previous: previous ? { runId: previous.runId, number: previous.number, value: previous.value } : null },
-        }),
-      );
-    }
+    events.push(...(await offerBest(deps, study, res.run, now, true)));
   }
   await publishSafely(deps.events, events, deps.logger);
   return runView(res.run, study);
+}
+
+/** Records a completed run as the study's best if it beats it (counting it as finished when `count`). */
+async function offerBest(deps: TunerDeps, study: StoredStudy, run: Run, now: number, count: boolean): Promise<TunerEvent[]> {
+  const best = { runId: run.runId, number: run.number, params: orderParams(study.space, run.params), value: run.value as number };
+  const { improved, previous } = await deps.store.recordFinished(study.studyId, best, study.direction, isoAt(now), count);
+  if (!improved) return [];
+  const data = { value: best.value, params: best.params, previous: previous ? { runId: previous.runId, number: previous.number, value: previous.value } : null };
+  return [makeEvent('BestImproved', study.studyId, { runId: run.runId, number: run.number, at: new Date(now), data })];
 }
 
 /** A completion that found the run already finished: the same answer for a repeat, 409 otherwise. */

@@ -21,6 +21,34 @@ describe('complete and metrics (dynalite)', () => {
     expect(api.events.events.filter((e) => e.runId === run.runId && e.eventType === 'RunCompleted')).toHaveLength(1);
   });
 
+  it('records the best on the repeat of a completion whose first attempt stored the run but failed before the best', async () => {
+    // A throttled or timed-out study update after the run's own write: the trainer sees a 500 and retries.
+    const s = (await api.call('POST', '/studies', { name: 'lost-best', space: { x: { type: 'float', low: 0, high: 1 } } })).body.studyId;
+    const run = (await api.call('POST', `/studies/${s}/runs`)).body;
+    const name = 'failStudyUpdate';
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: Record<string, unknown>; UpdateExpression?: string };
+        if (context.commandName === 'UpdateItemCommand' && input.Key?.sk === '#STUDY' && input.UpdateExpression?.includes('best')) {
+          api.table.raw.middlewareStack.remove(name);
+          throw new Error('injected throttling');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    expect((await api.call('POST', `/studies/${s}/runs/${run.runId}/complete`, { value: 0.25 })).status).toBe(500);
+    expect((await api.call('GET', `/studies/${s}`)).body).toMatchObject({ best: null, counts: { completed: 1 } });
+    for (let i = 0; i < 2; i++) {
+      const again = await api.call('POST', `/studies/${s}/runs/${run.runId}/complete`, { value: 0.25 });
+      expect(again.status).toBe(200);
+    }
+    const study = (await api.call('GET', `/studies/${s}`)).body;
+    expect(study.best).toMatchObject({ runId: run.runId, value: 0.25 });
+    expect((await api.deps.store.getStudy(s))?.finishedRuns).toBeLessThanOrEqual(1); // never counted twice
+    expect(api.events.events.filter((e) => e.studyId === s && e.eventType === 'BestImproved')).toHaveLength(1);
+  });
+
   it('takes a diverged loss far beyond 2^53 as a metric and a final value, and answers it back exactly', async () => {
     const s = (await api.call('POST', '/studies', { name: 'diverged', direction: 'maximize', space: { x: { type: 'float', low: 0, high: 1e21 } } })).body.studyId;
     const run = (await api.call('POST', `/studies/${s}/runs`)).body;
