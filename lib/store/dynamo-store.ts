@@ -566,16 +566,22 @@ export class DynamoStudyStore implements StudyStore {
     );
     const last = r.Attributes?.queueSeq as number;
     const seqs = params.map((_, i) => last - params.length + 1 + i);
-    // Each entry is its own item: an ask only hands out entries it can see, so a crash midway leaves
-    // the written ones usable and the rest simply absent (the caller got an error and may retry).
-    const puts = params.map((p, i) => ({ PutRequest: { Item: { pk, sk: keys.queueSk(seqs[i]), seq: seqs[i], params: p, createdAt: now } } }));
+    // Each entry names its call's first seq and size: readers take a call's entries only once all of
+    // them are there. A call that dies between batches leaves nothing usable, and its retry (the caller
+    // got an error) enqueues the list once instead of twice over for the part already written.
+    const batch = { batchStart: seqs[0], batchSize: params.length };
+    const puts = params.map((p, i) => ({ PutRequest: { Item: { pk, sk: keys.queueSk(seqs[i]), seq: seqs[i], params: p, createdAt: now, ...batch } } }));
     for (let i = 0; i < puts.length; i += 25) await this.batchWrite(puts.slice(i, i + 25));
     return seqs;
   }
 
   async loadQueue(studyId: string): Promise<QueuedParams[]> {
     const items = await this.itemsWithPrefix(studyId, 'QUEUE#');
-    return items.map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string }));
+    const present = new Map<number, number>();
+    for (const i of items) if (typeof i.batchStart === 'number') present.set(i.batchStart, (present.get(i.batchStart) ?? 0) + 1);
+    // Entries written before calls were marked stand alone.
+    const whole = (i: Record<string, unknown>) => typeof i.batchStart !== 'number' || present.get(i.batchStart) === i.batchSize;
+    return items.filter(whole).map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string }));
   }
 
   private async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {

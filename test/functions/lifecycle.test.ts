@@ -95,6 +95,29 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect(enqueued.map((x) => x.number).sort((p, q) => p - q)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
+  it('enqueues a list all or nothing: a call that died between its batches leaves nothing, and its retry enqueues the list once', async () => {
+    const id = await create({ strategy: { name: 'random' } });
+    const queued = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, k: (i % 4) + 1 }));
+    // The second of the call's two batches fails (injected through the real client): 25 entries are written.
+    let batches = 0;
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchWriteItemCommand' && ++batches === 2) throw new Error('injected crash');
+        return next(args);
+      },
+      { step: 'initialize', name: 'crashEnqueue' },
+    );
+    const failed = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued });
+    api.table.raw.middlewareStack.remove('crashEnqueue');
+    expect(failed.status).toBe(500);
+    expect(await api.deps.store.loadQueue(id)).toEqual([]);
+    expect((await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued })).status).toBe(201);
+    const runs = [];
+    for (let i = 0; i < 31; i++) runs.push(await ask(id));
+    expect(runs.slice(0, 30).map((r) => r.params)).toEqual(queued);
+    expect(runs.map((r) => r.source)).toEqual([...Array(30).fill('enqueued'), 'strategy']);
+  });
+
   it('exports a study and warm-starts a new one from it', async () => {
     const id = await create({ strategy: { name: 'random', seed: 1 } });
     for (let i = 0; i < 3; i++) {

@@ -1,4 +1,5 @@
 /** The DynamoDB adapter against dynalite: conditional writes, pagination across 1 MB pages, cursors. */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isStorableNumber, MAX_MAGNITUDE, MIN_MAGNITUDE, type Run } from '../../../lib/domain/types';
@@ -182,6 +183,15 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect((await t.store.listRuns('c1', 2, page.nextCursor)).items.map((r) => r.number)).toEqual([2]);
     await expect(t.store.listRuns('race', 2, page.nextCursor)).rejects.toMatchObject({ code: 'ValidationError' });
     await expect(t.store.listRuns('c1', 2, 'bm90LWpzb24')).rejects.toMatchObject({ code: 'ValidationError' });
+  });
+
+  it('reads queue entries of complete enqueue calls only, and entries stored before calls were marked', async () => {
+    await t.store.createStudy(study('q'));
+    expect(await t.store.enqueue('q', [{ x: 0.1 }, { x: 0.2 }], 'now')).toEqual([1, 2]);
+    // An entry as stored before the marking (no batchStart), and one of a call of 3 whose other two never arrived.
+    await t.doc.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'STUDY#q', sk: 'QUEUE#0000000003', seq: 3, params: { x: 0.3 }, createdAt: 'then' } }));
+    await t.doc.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'STUDY#q', sk: 'QUEUE#0000000004', seq: 4, params: { x: 0.4 }, createdAt: 'now', batchStart: 4, batchSize: 3 } }));
+    expect((await t.store.loadQueue('q')).map((e) => e.seq)).toEqual([1, 2, 3]);
   });
 
   it('deletes a study and everything under it, more than one batch', async () => {
