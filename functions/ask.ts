@@ -1,14 +1,11 @@
 import { ValidationError } from '../lib/errors';
 import { httpHandler } from '../lib/http/handler';
-import { askBody, idempotencyKey } from '../lib/http/schemas';
+import { askBody, idempotencyKeyOf } from '../lib/http/schemas';
 import { ask } from '../lib/tuner/ask';
 
 /** POST /studies/{studyId}/runs → 201 { studyId, runId, number, params, ... }; Idempotency-Key makes it safe to retry */
 export const handler = httpHandler({ body: askBody, status: 201 }, ({ body, path, headers, deps }) => {
-  const header = headers['idempotency-key'];
-  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
-    throw new ValidationError('must be 1-128 characters of letters, digits, . _ : -', 'Idempotency-Key');
-  }
+  const header = idempotencyKeyOf(headers);
   if (header !== undefined && body.requestId !== undefined && header !== body.requestId) {
     throw new ValidationError('differs from the Idempotency-Key header: send one or make them equal', 'requestId');
   }

@@ -3,6 +3,7 @@
  * non-finite numbers refused (a diverged training run is reported as `status: "failed"`).
  */
 import { z } from 'zod';
+import { ValidationError } from '../errors';
 import { spaceSchema } from '../space/spec';
 import { isStorableNumber, MAX_STEP, STORABLE_MESSAGE } from '../domain/types';
 import { MAX_METRIC_TIMEOUT_SECONDS, MAX_RETRY_FAILED, MAX_RUNS_LIMIT, MAX_ENQUEUE_PER_CALL, MAX_WARM_START_RUNS } from '../tuner/defaults';
@@ -47,6 +48,15 @@ export type CreateStudyInput = z.infer<typeof createStudyBody>;
 
 export const askBody = z.strictObject({ workerId: workerId.optional(), requestId: requestId.optional() });
 export const idempotencyKey = requestId;
+
+/** The request's Idempotency-Key header, validated (400 naming the header when malformed). */
+export function idempotencyKeyOf(headers: Record<string, string | undefined>): string | undefined {
+  const header = headers['idempotency-key'];
+  if (header !== undefined && !idempotencyKey.safeParse(header).success) {
+    throw new ValidationError('must be 1-128 characters of letters, digits, . _ : -', 'Idempotency-Key');
+  }
+  return header;
+}
 
 export const metricBody = z.strictObject({
   value: finite,

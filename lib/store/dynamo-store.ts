@@ -460,19 +460,20 @@ export class DynamoStudyStore implements StudyStore {
       if (!isConditionFailure(err)) throw err;
     }
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    if (r.Item?.state === 'done') return { kind: 'done', runNumber: r.Item.runNumber as number, fingerprint: r.Item.fingerprint as string };
+    // Claims recorded before other requests than asks had keys stored the run number as runNumber.
+    if (r.Item?.state === 'done') return { kind: 'done', result: (r.Item.result ?? r.Item.runNumber) as number, fingerprint: r.Item.fingerprint as string };
     return { kind: 'busy' };
   }
 
-  async finishRequest(studyId: string, key: string, token: string, runNumber: number): Promise<void> {
+  async finishRequest(studyId: string, key: string, token: string, result: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { pk: keys.studyPk(studyId), sk: keys.requestSk(key) },
-        UpdateExpression: 'SET #s = :done, runNumber = :n',
+        UpdateExpression: 'SET #s = :done, #result = :n',
         ConditionExpression: '#token = :t',
-        ExpressionAttributeNames: { '#s': 'state', '#token': 'token' },
-        ExpressionAttributeValues: { ':done': 'done', ':n': runNumber, ':t': token },
+        ExpressionAttributeNames: { '#s': 'state', '#token': 'token', '#result': 'result' },
+        ExpressionAttributeValues: { ':done': 'done', ':n': result, ':t': token },
       }),
     );
   }
@@ -552,7 +553,7 @@ export class DynamoStudyStore implements StudyStore {
 
   // ---- queue and priors ------------------------------------------------------------------------
 
-  async enqueue(studyId: string, params: readonly Params[], now: string): Promise<number[]> {
+  async enqueue(studyId: string, params: readonly Params[], now: string, requestId?: string): Promise<number[]> {
     const pk = keys.studyPk(studyId);
     const r = await this.db.send(
       new UpdateCommand({
@@ -569,7 +570,7 @@ export class DynamoStudyStore implements StudyStore {
     // Each entry names its call's first seq and size: readers take a call's entries only once all of
     // them are there. A call that dies between batches leaves nothing usable, and its retry (the caller
     // got an error) enqueues the list once instead of twice over for the part already written.
-    const batch = { batchStart: seqs[0], batchSize: params.length };
+    const batch = { batchStart: seqs[0], batchSize: params.length, ...(requestId !== undefined ? { requestId } : {}) };
     const puts = params.map((p, i) => ({ PutRequest: { Item: { pk, sk: keys.queueSk(seqs[i]), seq: seqs[i], params: p, createdAt: now, ...batch } } }));
     for (let i = 0; i < puts.length; i += 25) await this.batchWrite(puts.slice(i, i + 25));
     return seqs;
@@ -581,7 +582,9 @@ export class DynamoStudyStore implements StudyStore {
     for (const i of items) if (typeof i.batchStart === 'number') present.set(i.batchStart, (present.get(i.batchStart) ?? 0) + 1);
     // Entries written before calls were marked stand alone.
     const whole = (i: Record<string, unknown>) => typeof i.batchStart !== 'number' || present.get(i.batchStart) === i.batchSize;
-    return items.filter(whole).map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string }));
+    return items
+      .filter(whole)
+      .map((i) => ({ seq: i.seq as number, params: i.params as Params, createdAt: i.createdAt as string, ...(typeof i.requestId === 'string' ? { requestId: i.requestId } : {}) }));
   }
 
   private async putPriors(studyId: string, priors: readonly PriorObservation[]): Promise<void> {

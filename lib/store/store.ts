@@ -23,13 +23,15 @@ export interface StoredStudy extends Study {
 
 export type ClaimResult =
   | { kind: 'claimed'; token: string }
-  | { kind: 'done'; runNumber: number; fingerprint: string }
+  | { kind: 'done'; result: number; fingerprint: string }
   | { kind: 'busy' };
 
 export interface QueuedParams {
   seq: number;
   params: Params;
   createdAt: string;
+  /** The Idempotency-Key of the enqueue call that wrote it, if it had one. */
+  requestId?: string;
 }
 
 export interface PriorObservation {
@@ -107,9 +109,9 @@ export interface StudyStore {
     count?: boolean,
   ): Promise<{ improved: boolean; previous?: BestRun }>;
 
-  /** Idempotent asks: claim a request key (lease), then mark it done with the run number. */
+  /** Idempotency keys: claim a request key (lease), then mark it done with the request's result number. */
   claimRequest(studyId: string, key: string, fingerprint: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;
-  finishRequest(studyId: string, key: string, token: string, runNumber: number): Promise<void>;
+  finishRequest(studyId: string, key: string, token: string, result: number): Promise<void>;
   releaseRequest(studyId: string, key: string, token: string): Promise<void>;
 
   /** Stores a metric once: 'stored', 'same' (identical repeat), or the conflicting stored value. */
@@ -119,8 +121,12 @@ export interface StudyStore {
   /** Every run's value at each of `steps` (strongly consistent). */
   valuesAtSteps(studyId: string, steps: readonly number[]): Promise<Map<number, StepValue[]>>;
 
-  /** Appends params to the study's queue; returns the sequence numbers given. */
-  enqueue(studyId: string, params: readonly Params[], now: string): Promise<number[]>;
+  /**
+   * Appends params to the study's queue, all or nothing (readers see a call's entries once all are
+   * written); returns the sequence numbers given.
+   */
+  enqueue(studyId: string, params: readonly Params[], now: string, requestId?: string): Promise<number[]>;
+  /** The entries of complete enqueue calls, in seq order. */
   loadQueue(studyId: string): Promise<QueuedParams[]>;
 
   loadPriors(studyId: string): Promise<PriorObservation[]>;

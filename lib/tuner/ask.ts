@@ -16,8 +16,9 @@ import { makeEvent, type TunerEvent } from '../events/types';
 import { createRng, mixSeed } from '../random';
 import { getStrategy } from '../strategies/registry';
 import type { PriorObservation, QueuedParams, StoredStudy } from '../store/store';
-import { ASK_CONTENTION_BUDGET_MS, REQUEST_LEASE_MS } from './defaults';
+import { ASK_CONTENTION_BUDGET_MS } from './defaults';
 import { isoAt, type TunerDeps } from './deps';
+import { keyReused, once } from './idempotency';
 import { requireStudy } from './studies';
 import { expireOverdue } from './timeouts';
 import { runView } from './views';
@@ -31,38 +32,20 @@ export interface AskInput {
 
 export async function ask(deps: TunerDeps, input: AskInput) {
   const study = await requireStudy(deps, input.studyId);
-  if (!input.requestId) return runView(await allocate(deps, study, input), study);
-
-  const fingerprint = askFingerprint(input.workerId);
-  const claim = await claimRequest(deps, study.studyId, input.requestId, fingerprint);
-  if (claim.kind === 'done') {
-    if (claim.fingerprint !== fingerprint) throw keyReused(input.requestId);
-    const run = await deps.store.getRunByNumber(study.studyId, claim.runNumber);
-    if (!run) throw new TunerError('InternalError', 500, `run ${claim.runNumber} of request ${input.requestId} is missing`);
+  const key = input.requestId;
+  if (key === undefined) return runView(await allocate(deps, study, input), study);
+  const replay = async (number: number) => {
+    const run = await deps.store.getRunByNumber(study.studyId, number);
+    if (!run) throw new TunerError('InternalError', 500, `run ${number} of request ${key} is missing`);
     return runView(run, study);
-  }
-  try {
+  };
+  return once(deps, study.studyId, key, askFingerprint(input.workerId), replay, async () => {
     const run = await allocate(deps, study, input);
-    await deps.store.finishRequest(study.studyId, input.requestId, claim.token, run.number);
-    return runView(run, study);
-  } catch (err) {
-    await deps.store.releaseRequest(study.studyId, input.requestId, claim.token).catch(() => undefined);
-    throw err;
-  }
+    return { value: runView(run, study), result: run.number };
+  });
 }
 
 const askFingerprint = (workerId: string | undefined) => JSON.stringify({ workerId: workerId ?? null });
-const keyReused = (key: string) => new ConflictError('IdempotencyKeyReused', `requestId ${key} was already used for an ask with a different body`);
-
-/** Claims the key; if another ask holds it, waits briefly for that ask to finish (it takes milliseconds). */
-async function claimRequest(deps: TunerDeps, studyId: string, key: string, fingerprint: string) {
-  for (let i = 0; i < 20; i++) {
-    const claim = await deps.store.claimRequest(studyId, key, fingerprint, deps.clock(), REQUEST_LEASE_MS);
-    if (claim.kind !== 'busy') return claim;
-    await sleep(50 + 50 * Math.random());
-  }
-  throw new ConflictError('RequestInProgress', `an ask with requestId ${key} is still in progress; retry shortly`, undefined, 1);
-}
 
 interface Choice {
   params: Params;

@@ -15,6 +15,7 @@ import { getPruner } from '../pruners/registry';
 import { paramsProblems, orderParams } from '../space/transform';
 import type { StoredStudy } from '../store/store';
 import { isoAt, type TunerDeps } from './deps';
+import { bodyFingerprint, keyReused, once } from './idempotency';
 import { requireStudy } from './studies';
 import { runView } from './views';
 
@@ -160,12 +161,34 @@ function repeatedCompletion(study: StoredStudy, current: Run, failed: boolean, v
   throw new ConflictError('RunNotRunning', `run ${current.runId} is ${current.state} and can no longer be completed`, { state: current.state });
 }
 
-/** Fixed params handed out before strategy proposals, each exactly once, in order. */
-export async function enqueue(deps: TunerDeps, input: { studyId: string; params: Record<string, unknown>[] }) {
+/**
+ * Fixed params handed out before strategy proposals, each exactly once, in order. A list goes in all
+ * or nothing; with an Idempotency-Key a retried call returns the first one's entries instead of
+ * queueing the list again.
+ */
+export async function enqueue(deps: TunerDeps, input: { studyId: string; params: Record<string, unknown>[]; requestId?: string }) {
   const study = await requireStudy(deps, input.studyId);
   const problems = input.params.flatMap((p, i) => paramsProblems(study.space, p, input.params.length === 1 ? 'params' : `params.${i}`));
   if (problems.length) throw new ValidationError(problems);
   const ordered = input.params.map((p) => orderParams(study.space, p as Run['params']));
-  const seqs = await deps.store.enqueue(study.studyId, ordered, isoAt(deps.clock()));
-  return { studyId: study.studyId, enqueued: ordered.map((params, i) => ({ seq: seqs[i], params })) };
+  const answer = (entries: readonly { seq: number; params: Run['params'] }[]) => ({
+    studyId: study.studyId,
+    enqueued: entries.map((e) => ({ seq: e.seq, params: e.params })),
+  });
+  const write = async () => {
+    const seqs = await deps.store.enqueue(study.studyId, ordered, isoAt(deps.clock()), input.requestId);
+    return { value: answer(ordered.map((params, i) => ({ seq: seqs[i], params }))), result: seqs[0] };
+  };
+  const key = input.requestId;
+  if (key === undefined) return (await write()).value;
+
+  const fingerprint = bodyFingerprint('enqueue', ordered);
+  const replay = async (first: number) => answer((await deps.store.loadQueue(study.studyId)).filter((q) => q.seq >= first && q.seq < first + ordered.length));
+  return once(deps, study.studyId, key, fingerprint, replay, async () => {
+    // An earlier attempt under this key that wrote its entries and died before recording the key.
+    const earlier = study.queueSeq > 0 ? (await deps.store.loadQueue(study.studyId)).filter((q) => q.requestId === key) : [];
+    if (earlier.length === 0) return write();
+    if (bodyFingerprint('enqueue', earlier.map((q) => q.params)) !== fingerprint) throw keyReused(key);
+    return { value: answer(earlier), result: earlier[0].seq };
+  });
 }

@@ -118,6 +118,36 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect(runs.map((r) => r.source)).toEqual([...Array(30).fill('enqueued'), 'strategy']);
   });
 
+  it('answers a repeated enqueue under one Idempotency-Key with the first call entries, also when its answer was lost', async () => {
+    const id = await create({ strategy: { name: 'random' } });
+    const queued = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, k: (i % 4) + 1 }));
+    const first = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-1' });
+    expect(first.status).toBe(201);
+    const again = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-1' });
+    expect(again.body).toEqual(first.body);
+    const other = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued.slice(1) }, { 'idempotency-key': 'list-1' });
+    expect(other.body.error?.code).toBe('IdempotencyKeyReused');
+    // The table applies the whole call, and the answer is lost on the way back (injected): the retry
+    // finds the entries written under its key.
+    let batches = 0;
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === 'BatchWriteItemCommand' && ++batches === 2) throw new Error('injected: answer lost');
+        return out;
+      },
+      { step: 'initialize', name: 'loseAnswer' },
+    );
+    const lost = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-2' });
+    api.table.raw.middlewareStack.remove('loseAnswer');
+    expect(lost.status).toBe(500);
+    const retry = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-2' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.enqueued.map((e: { seq: number }) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => 31 + i));
+    expect(retry.body.enqueued.map((e: { params: unknown }) => e.params)).toEqual(queued);
+    expect(await api.deps.store.loadQueue(id)).toHaveLength(60);
+  });
+
   it('exports a study and warm-starts a new one from it', async () => {
     const id = await create({ strategy: { name: 'random', seed: 1 } });
     for (let i = 0; i < 3; i++) {

@@ -150,7 +150,7 @@ describe('DynamoStudyStore (dynalite)', () => {
     // The first claimant's token no longer finishes the request.
     await expect(t.store.finishRequest('idem', 'k', (a as { token: string }).token, 1)).rejects.toThrow();
     await t.store.finishRequest('idem', 'k', (taken as { token: string }).token, 7);
-    expect(await t.store.claimRequest('idem', 'k', 'f', 99_999, 500)).toEqual({ kind: 'done', runNumber: 7, fingerprint: 'f' });
+    expect(await t.store.claimRequest('idem', 'k', 'f', 99_999, 500)).toEqual({ kind: 'done', result: 7, fingerprint: 'f' });
   });
 
   it('stores a metric once and returns every run value at a step', async () => {

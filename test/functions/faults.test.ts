@@ -1,0 +1,194 @@
+/**
+ * Random concurrent workloads with DynamoDB failing under them (fast-check, against dynalite): every
+ * call may fail before it reaches the table, or after the table applied it with the answer lost (what a
+ * timeout or a dropped connection does), as errors the SDK's own retries did not absorb. Trainers retry
+ * each request until it gets an answer below 500, asks and enqueues under one Idempotency-Key, as a
+ * client should.
+ * Afterwards nothing may be half-written or doubled: one run per ask, the best among the completed
+ * runs, each enqueued list exactly once, counts that match.
+ *
+ * Failures are injected through the real client's middleware (the one part that stands in for AWS).
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
+import { testApi, type Reply, type TestApi } from '../support/api';
+
+type Kind = 'ask' | 'complete' | 'fail' | 'metric' | 'enqueue' | 'read';
+interface Op {
+  worker: number;
+  kind: Kind;
+  value: number;
+}
+
+const kinds: Kind[] = ['ask', 'ask', 'ask', 'complete', 'complete', 'fail', 'metric', 'enqueue', 'read'];
+const op: fc.Arbitrary<Op> = fc.record({ worker: fc.nat(3), kind: fc.constantFrom(...kinds), value: fc.integer({ min: -1000, max: 1000 }).map((i) => i / 100) });
+const workload = fc.record({
+  batches: fc.array(fc.array(op, { minLength: 1, maxLength: 5, size: 'max' }), { minLength: 1, maxLength: 10, size: 'max' }),
+  strategy: fc.constantFrom('auto', 'random'),
+  pruner: fc.constantFrom('none', 'median'),
+  maxRuns: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+  /** One in `faultEvery` DynamoDB calls fails (the workload's own calls, not the checks'), `faultBudget` in all. */
+  faultEvery: fc.integer({ min: 2, max: 12 }),
+  faultBudget: fc.integer({ min: 1, max: 12 }),
+  faultSeed: fc.integer(),
+});
+
+const space = { x: { type: 'float', low: 0, high: 1 }, c: { type: 'categorical', choices: ['a', 'b', 'c'] } };
+const MAX_ATTEMPTS = 40;
+
+/** mulberry32: the injector's own reproducible coin. */
+function coin(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('workloads with DynamoDB failing under them (dynalite, failures injected in the client)', () => {
+  let api: TestApi;
+  let faults = { on: false, every: 1, budget: 0, rand: Math.random, injected: 0 };
+  beforeAll(async () => {
+    // Hundreds of injected 500s would each log an error line; the logger is made on the first request.
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    api = await testApi();
+    api.table.raw.middlewareStack.add(
+      (next) => async (args) => {
+        if (!faults.on || faults.injected >= faults.budget || faults.rand() * faults.every >= 1) return next(args);
+        faults.injected++;
+        // Half before the table sees the call, half after it applied it (the answer lost on the way back).
+        if (faults.rand() < 0.5) throw Object.assign(new Error('injected: request failed'), { name: 'InjectedFault' });
+        await next(args);
+        throw Object.assign(new Error('injected: answer lost'), { name: 'InjectedFault' });
+      },
+      { step: 'initialize', name: 'injectFaults' },
+    );
+  });
+
+  /**
+   * A client's retry loop: the same request until it gets an answer below 500. After a failed ask it
+   * waits out the claim lease (on the injected clock), as a client backing off would: the failed attempt
+   * may hold its key's claim.
+   */
+  async function untilAnswered(send: () => Promise<Reply>, isAsk = false): Promise<{ last: Reply; answers: Reply[] }> {
+    const answers: Reply[] = [];
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const r = await send();
+      answers.push(r);
+      if (r.status < 500) {
+        // An ask whose claim is still leased to an attempt that failed after taking it: wait the lease out.
+        if (r.status === 409 && r.body.error?.code === 'RequestInProgress') {
+          api.advance(REQUEST_LEASE_MS + 1);
+          continue;
+        }
+        return { last: r, answers };
+      }
+      expect(r.body.error?.code, JSON.stringify(r.body)).toBe('InternalError');
+      if (isAsk) api.advance(REQUEST_LEASE_MS + 1);
+    }
+    throw new Error(`no answer below 500 in ${MAX_ATTEMPTS} attempts: ${JSON.stringify(answers.at(-1)?.body)}`);
+  }
+
+  it('one run per ask, best among the completed, each enqueued list once, counts that match', async () => {
+    await fc.assert(
+      fc.asyncProperty(workload, async (w) => {
+        const created = await api.call('POST', '/studies', {
+          name: 'faults',
+          space,
+          strategy: { name: w.strategy },
+          pruner: { name: w.pruner },
+          ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
+        });
+        expect(created.status).toBe(201);
+        const id = created.body.studyId;
+        const runsOf = new Map<number, string[]>();
+        const finished = new Set<string>();
+        const completedWith = new Map<string, number>();
+        const enqueued: { seqs: number[]; params: unknown }[] = [];
+        let asks = 0;
+        let exhausted = 0;
+
+        const perform = async (o: Op, key: string): Promise<void> => {
+          const run = (runsOf.get(o.worker) ?? []).filter((runId) => !finished.has(runId)).at(-1);
+          const at = `/studies/${id}/runs/${run}`;
+          switch (o.kind) {
+            case 'ask': {
+              asks++;
+              const { last, answers } = await untilAnswered(() => api.call('POST', `/studies/${id}/runs`, { workerId: `w${o.worker}` }, { 'idempotency-key': key }), true);
+              // Every answered attempt of one ask names the same run.
+              const given = new Set(answers.filter((a) => a.status === 201).map((a) => a.body.runId));
+              expect(given.size).toBeLessThanOrEqual(1);
+              if (last.status === 201) runsOf.set(o.worker, [...(runsOf.get(o.worker) ?? []), last.body.runId]);
+              else {
+                expect(last.body.error.code).toBe('StudyExhausted');
+                exhausted++;
+              }
+              return;
+            }
+            case 'complete':
+            case 'fail': {
+              if (!run) return;
+              finished.add(run);
+              const body = o.kind === 'complete' ? { value: o.value } : { status: 'failed', reason: 'crashed' };
+              const { last } = await untilAnswered(() => api.call('POST', `${at}/complete`, body));
+              expect(last.status, JSON.stringify(last.body)).toBe(200);
+              if (last.body.state === 'completed') completedWith.set(run, last.body.value);
+              return;
+            }
+            case 'metric': {
+              if (!run) return;
+              const { last } = await untilAnswered(() => api.call('POST', `${at}/metrics`, { step: 1 + Math.floor(Math.abs(o.value)), value: o.value }));
+              expect([200, 409], JSON.stringify(last.body)).toContain(last.status);
+              return;
+            }
+            case 'enqueue': {
+              // Up to 60 entries: two or three batches, so failures land between them.
+              const params = Array.from({ length: 1 + (Math.abs(Math.round(o.value * 100)) % 60) }, (_, i) => ({ x: i / 60, c: 'b' }));
+              const { last } = await untilAnswered(() => api.call('POST', `/studies/${id}/runs/enqueue`, { params }, { 'idempotency-key': key }));
+              expect(last.status, JSON.stringify(last.body)).toBe(201);
+              expect(last.body.enqueued.map((e: { params: unknown }) => e.params)).toEqual(params);
+              enqueued.push({ seqs: last.body.enqueued.map((e: { seq: number }) => e.seq), params });
+              return;
+            }
+            case 'read': {
+              const { last } = await untilAnswered(() => api.call('GET', `/studies/${id}`));
+              expect(last.status).toBe(200);
+              return;
+            }
+          }
+        };
+
+        faults = { on: true, every: w.faultEvery, budget: w.faultBudget, rand: coin(w.faultSeed), injected: 0 };
+        try {
+          for (const [b, batch] of w.batches.entries()) await Promise.all(batch.map((o, i) => perform(o, `key-${b}-${i}`)));
+        } finally {
+          faults.on = false;
+        }
+
+        const study = (await api.call('GET', `/studies/${id}`)).body;
+        const runs = (await api.call('GET', `/studies/${id}/export`)).body.runs as any[];
+        // One run per ask that got one: none left behind by an attempt that failed after making it.
+        expect(runs.map((r) => r.number)).toEqual(runs.map((_, i) => i));
+        expect(runs.length).toBe(asks - exhausted);
+        if (w.maxRuns !== undefined) expect(runs.length).toBeLessThanOrEqual(w.maxRuns);
+        const counts: Record<string, number> = { running: 0, completed: 0, failed: 0, pruned: 0, timed_out: 0 };
+        for (const r of runs) counts[r.state]++;
+        expect(study.counts).toEqual(counts);
+        for (const [runId, value] of completedWith) expect(runs.find((r) => r.runId === runId)).toMatchObject({ state: 'completed', value });
+        const completed = runs.filter((r) => r.state === 'completed');
+        if (completed.length > 0) expect(study.best.value).toBe(Math.min(...completed.map((r) => r.value)));
+        else expect(study.best ?? null).toBeNull();
+        // Each enqueued list once: the queue holds exactly the answered calls' entries, nothing of the failed attempts.
+        const queue = await api.deps.store.loadQueue(id);
+        expect(queue.map((q) => q.seq).sort((a, b) => a - b)).toEqual(enqueued.flatMap((e) => e.seqs).sort((a, b) => a - b));
+        const fromQueue = runs.filter((r) => r.source === 'enqueued').map((r) => r.queueSeq);
+        expect(new Set(fromQueue).size).toBe(fromQueue.length);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
