@@ -55,7 +55,10 @@ interface Choice {
 }
 
 async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): Promise<Run> {
-  if (study.state === 'stopped') throw new ConflictError('StudyStopped', `study ${study.studyId} is stopped: it hands out no more runs`);
+  const stopped = () => new ConflictError('StudyStopped', `study ${study.studyId} is stopped: it hands out no more runs`);
+  // A keyed ask looks for its earlier attempt's run first: that run is its answer even if the study
+  // was stopped (or filled up) since.
+  if (study.state === 'stopped' && input.requestId === undefined) throw stopped();
   const [runs, queue, priors] = await Promise.all([
     deps.store.loadRuns(study.studyId),
     study.queueSeq > 0 ? deps.store.loadQueue(study.studyId) : Promise.resolve([] as QueuedParams[]),
@@ -69,6 +72,7 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
     if (askFingerprint(earlier.workerId) !== askFingerprint(input.workerId)) throw keyReused(input.requestId!);
     return earlier;
   }
+  if (study.state === 'stopped') throw stopped();
   await expireOverdue(deps, study.studyId, runs);
 
   // Wall-clock budget, not an attempt count: the clock may be injected (tests), contention is real time.

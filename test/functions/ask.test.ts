@@ -170,6 +170,19 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect(await api.deps.store.loadRuns(id)).toHaveLength(1);
   });
 
+  it('answers that retry with the run also when the study was stopped in between', async () => {
+    const id = await study();
+    const heal = crashOnClaim('UpdateItem', 'then-stopped');
+    expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'then-stopped' })).status).toBe(500);
+    heal();
+    expect((await api.call('POST', `/studies/${id}/stop`, {})).status).toBe(200);
+    const retry = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'then-stopped' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.number).toBe(0);
+    expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'new-key' })).body.error?.code).toBe('StudyStopped');
+    expect((await api.call('POST', `/studies/${id}/runs`, {})).body.error?.code).toBe('StudyStopped');
+  });
+
   it('answers the retry of an ask that died holding its claim with the run it made, once the lease has run out', async () => {
     const id = await study();
     const heal = [crashOnClaim('UpdateItem', 'died'), crashOnClaim('DeleteItem', 'died')];

@@ -14,20 +14,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
 import { testApi, type Reply, type TestApi } from '../support/api';
 
-type Kind = 'ask' | 'complete' | 'fail' | 'metric' | 'enqueue' | 'read';
+type Kind = 'ask' | 'complete' | 'fail' | 'metric' | 'heartbeat' | 'silence' | 'enqueue' | 'stop' | 'read';
 interface Op {
   worker: number;
   kind: Kind;
   value: number;
 }
 
-const kinds: Kind[] = ['ask', 'ask', 'ask', 'complete', 'complete', 'fail', 'metric', 'enqueue', 'read'];
+const kinds: Kind[] = ['ask', 'ask', 'ask', 'complete', 'complete', 'fail', 'metric', 'heartbeat', 'silence', 'enqueue', 'stop', 'read'];
 const op: fc.Arbitrary<Op> = fc.record({ worker: fc.nat(3), kind: fc.constantFrom(...kinds), value: fc.integer({ min: -1000, max: 1000 }).map((i) => i / 100) });
 const workload = fc.record({
   batches: fc.array(fc.array(op, { minLength: 1, maxLength: 5, size: 'max' }), { minLength: 1, maxLength: 10, size: 'max' }),
   strategy: fc.constantFrom('auto', 'random'),
   pruner: fc.constantFrom('none', 'median'),
   maxRuns: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+  retryFailed: fc.nat(2),
   /** One in `faultEvery` DynamoDB calls fails (the workload's own calls, not the checks'), `faultBudget` in all. */
   faultEvery: fc.integer({ min: 2, max: 12 }),
   faultBudget: fc.integer({ min: 1, max: 12 }),
@@ -36,6 +37,7 @@ const workload = fc.record({
 
 const space = { x: { type: 'float', low: 0, high: 1 }, c: { type: 'categorical', choices: ['a', 'b', 'c'] } };
 const MAX_ATTEMPTS = 40;
+const TIMEOUT_S = 60;
 
 /** mulberry32: the injector's own reproducible coin. */
 function coin(seed: number) {
@@ -101,16 +103,19 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
           space,
           strategy: { name: w.strategy },
           pruner: { name: w.pruner },
+          metricTimeoutSeconds: TIMEOUT_S,
+          retryFailed: w.retryFailed,
           ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
         });
         expect(created.status).toBe(201);
         const id = created.body.studyId;
+        let stopped = false;
         const runsOf = new Map<number, string[]>();
         const finished = new Set<string>();
         const completedWith = new Map<string, number>();
         const enqueued: { seqs: number[]; params: unknown }[] = [];
         let asks = 0;
-        let exhausted = 0;
+        let refused = 0;
 
         const perform = async (o: Op, key: string): Promise<void> => {
           const run = (runsOf.get(o.worker) ?? []).filter((runId) => !finished.has(runId)).at(-1);
@@ -124,8 +129,8 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
               expect(given.size).toBeLessThanOrEqual(1);
               if (last.status === 201) runsOf.set(o.worker, [...(runsOf.get(o.worker) ?? []), last.body.runId]);
               else {
-                expect(last.body.error.code).toBe('StudyExhausted');
-                exhausted++;
+                expect(['StudyExhausted', 'StudyStopped']).toContain(last.body.error.code);
+                refused++;
               }
               return;
             }
@@ -135,14 +140,31 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
               finished.add(run);
               const body = o.kind === 'complete' ? { value: o.value } : { status: 'failed', reason: 'crashed' };
               const { last } = await untilAnswered(() => api.call('POST', `${at}/complete`, body));
-              expect(last.status, JSON.stringify(last.body)).toBe(200);
-              if (last.body.state === 'completed') completedWith.set(run, last.body.value);
+              // 409 RunNotRunning: the service timed the run out and a retry of it went out (retryFailed).
+              expect([200, 409], JSON.stringify(last.body)).toContain(last.status);
+              if (last.status === 200 && last.body.state === 'completed') completedWith.set(run, last.body.value);
               return;
             }
             case 'metric': {
               if (!run) return;
               const { last } = await untilAnswered(() => api.call('POST', `${at}/metrics`, { step: 1 + Math.floor(Math.abs(o.value)), value: o.value }));
               expect([200, 409], JSON.stringify(last.body)).toContain(last.status);
+              return;
+            }
+            case 'heartbeat': {
+              if (!run) return;
+              const { last } = await untilAnswered(() => api.call('POST', `${at}/heartbeat`, {}));
+              expect(last.status, JSON.stringify(last.body)).toBe(200);
+              return;
+            }
+            case 'silence':
+              api.advance((TIMEOUT_S * 1000 * 2) / 3);
+              return;
+            case 'stop': {
+              if (o.value <= 8 || stopped) return;
+              stopped = true;
+              const { last } = await untilAnswered(() => api.call('POST', `/studies/${id}/stop`, {}));
+              expect(last.status, JSON.stringify(last.body)).toBe(200);
               return;
             }
             case 'enqueue': {
@@ -173,7 +195,7 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         const runs = (await api.call('GET', `/studies/${id}/export`)).body.runs as any[];
         // One run per ask that got one: none left behind by an attempt that failed after making it.
         expect(runs.map((r) => r.number)).toEqual(runs.map((_, i) => i));
-        expect(runs.length).toBe(asks - exhausted);
+        expect(runs.length).toBe(asks - refused);
         if (w.maxRuns !== undefined) expect(runs.length).toBeLessThanOrEqual(w.maxRuns);
         const counts: Record<string, number> = { running: 0, completed: 0, failed: 0, pruned: 0, timed_out: 0 };
         for (const r of runs) counts[r.state]++;
