@@ -22,12 +22,13 @@ import type {
   Page,
   PriorObservation,
   QueuedParams,
+  RequestScope,
   StepValue,
   StoredStudy,
   StudyStore,
   TransitionResult,
 } from './store';
-import { DELETIONS_PK, keys, RUNNING_GSI_PK, STUDIES_GSI_PK, STUDY_SK, TABLE_KEYS } from './table';
+import { CREATE_REQUESTS_PK, DELETIONS_PK, keys, RUNNING_GSI_PK, STUDIES_GSI_PK, STUDY_SK, TABLE_KEYS } from './table';
 
 const KEY_ATTRS = new Set(['pk', 'sk', 'lsi1', 'gsi1pk', 'gsi1sk', TABLE_KEYS.ttlAttribute]);
 /** Claims of idempotency keys live a day (TTL in AWS; dynalite keeps them). */
@@ -37,6 +38,11 @@ function strip<T>(item: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) out[k] = v;
   return out as T;
+}
+
+/** Where a request key's claim lives: in its study's partition, or for creates in their own. */
+function requestKey(scope: RequestScope, key: string) {
+  return { pk: scope === 'create' ? CREATE_REQUESTS_PK : keys.studyPk(scope.studyId), sk: keys.requestSk(key) };
 }
 
 /** BatchWrites in flight at once when writing or deleting many items (each is 25 items). */
@@ -432,44 +438,48 @@ export class DynamoStudyStore implements StudyStore {
     return { improved: false };
   }
 
-  // ---- idempotent asks -------------------------------------------------------------------------
+  // ---- idempotency keys ------------------------------------------------------------------------
 
-  async claimRequest(studyId: string, key: string, fingerprint: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
-    const Key = { pk: keys.studyPk(studyId), sk: keys.requestSk(key) };
+  async claimRequest(scope: RequestScope, key: string, fingerprint: string, nowMs: number, leaseMs: number, reserve?: string): Promise<ClaimResult> {
+    const Key = requestKey(scope, key);
     const token = uuidv4();
     try {
-      await this.db.send(
-        new PutCommand({
+      const r = await this.db.send(
+        new UpdateCommand({
           TableName: this.table,
-          Item: {
-            ...Key,
-            state: 'pending',
-            token,
-            fingerprint,
-            leaseUntil: nowMs + leaseMs,
-            [TABLE_KEYS.ttlAttribute]: Math.floor(nowMs / 1000) + REQUEST_TTL_SECONDS,
-          },
-          // A pending claim whose lease ran out belongs to an ask that crashed: take it over.
+          Key,
+          // A reservation outlives the attempts that take the claim over: it names what the first made.
+          UpdateExpression: `SET #s = :pending, #token = :t, fingerprint = :f, leaseUntil = :until, #ttl = :ttl${reserve !== undefined ? ', reserved = if_not_exists(reserved, :r)' : ''}`,
+          // A pending claim whose lease ran out (or was given up) belongs to an attempt that failed: take it over.
           ConditionExpression: 'attribute_not_exists(pk) OR (#s = :pending AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':now': nowMs },
+          ExpressionAttributeNames: { '#s': 'state', '#token': 'token', '#ttl': TABLE_KEYS.ttlAttribute },
+          ExpressionAttributeValues: {
+            ':pending': 'pending',
+            ':t': token,
+            ':f': fingerprint,
+            ':until': nowMs + leaseMs,
+            ':now': nowMs,
+            ':ttl': Math.floor(nowMs / 1000) + REQUEST_TTL_SECONDS,
+            ...(reserve !== undefined ? { ':r': reserve } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { kind: 'claimed', token };
+      return { kind: 'claimed', token, ...(typeof r.Attributes?.reserved === 'string' ? { reserved: r.Attributes.reserved } : {}) };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
     // Claims recorded before other requests than asks had keys stored the run number as runNumber.
-    if (r.Item?.state === 'done') return { kind: 'done', result: (r.Item.result ?? r.Item.runNumber) as number, fingerprint: r.Item.fingerprint as string };
+    if (r.Item?.state === 'done') return { kind: 'done', result: (r.Item.result ?? r.Item.runNumber) as number | string, fingerprint: r.Item.fingerprint as string };
     return { kind: 'busy' };
   }
 
-  async finishRequest(studyId: string, key: string, token: string, result: number): Promise<void> {
+  async finishRequest(scope: RequestScope, key: string, token: string, result: number | string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: keys.studyPk(studyId), sk: keys.requestSk(key) },
+        Key: requestKey(scope, key),
         UpdateExpression: 'SET #s = :done, #result = :n',
         ConditionExpression: '#token = :t',
         ExpressionAttributeNames: { '#s': 'state', '#token': 'token', '#result': 'result' },
@@ -478,15 +488,17 @@ export class DynamoStudyStore implements StudyStore {
     );
   }
 
-  async releaseRequest(studyId: string, key: string, token: string): Promise<void> {
+  async releaseRequest(scope: RequestScope, key: string, token: string): Promise<void> {
+    // The lease ends now; the claim stays with its reservation, for the retry to take over.
     try {
       await this.db.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Key: { pk: keys.studyPk(studyId), sk: keys.requestSk(key) },
+          Key: requestKey(scope, key),
+          UpdateExpression: 'SET leaseUntil = :zero',
           ConditionExpression: '#token = :t',
           ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':t': token },
+          ExpressionAttributeValues: { ':t': token, ':zero': 0 },
         }),
       );
     } catch (err) {

@@ -19,11 +19,19 @@ export interface StoredStudy extends Study {
   queueSeq: number;
   /** Prior observations from a warm start, held as separate items. */
   priorCount: number;
+  /** With a warm start: the runs it left out (part of the create's answer, given again to a repeat). */
+  warmStartSkipped?: number;
+  /** Fingerprint of the create request's body when it came with an Idempotency-Key. */
+  requestFingerprint?: string;
 }
 
+/** Where an idempotency key belongs: a study (asks, enqueues), or creates (no study yet). */
+export type RequestScope = { studyId: string } | 'create';
+
 export type ClaimResult =
-  | { kind: 'claimed'; token: string }
-  | { kind: 'done'; result: number; fingerprint: string }
+  /** `reserved`: the value the key's first claim reserved (kept across takeovers). */
+  | { kind: 'claimed'; token: string; reserved?: string }
+  | { kind: 'done'; result: number | string; fingerprint: string }
   | { kind: 'busy' };
 
 export interface QueuedParams {
@@ -109,10 +117,11 @@ export interface StudyStore {
     count?: boolean,
   ): Promise<{ improved: boolean; previous?: BestRun }>;
 
-  /** Idempotency keys: claim a request key (lease), then mark it done with the request's result number. */
-  claimRequest(studyId: string, key: string, fingerprint: string, nowMs: number, leaseMs: number): Promise<ClaimResult>;
-  finishRequest(studyId: string, key: string, token: string, result: number): Promise<void>;
-  releaseRequest(studyId: string, key: string, token: string): Promise<void>;
+  /** Idempotency keys: claim a request key (lease), then mark it done with the request's result. */
+  claimRequest(scope: RequestScope, key: string, fingerprint: string, nowMs: number, leaseMs: number, reserve?: string): Promise<ClaimResult>;
+  finishRequest(scope: RequestScope, key: string, token: string, result: number | string): Promise<void>;
+  /** Ends the claim's lease at once (a failed attempt): the next attempt takes it over, reservation and all. */
+  releaseRequest(scope: RequestScope, key: string, token: string): Promise<void>;
 
   /** Stores a metric once: 'stored', 'same' (identical repeat), or the conflicting stored value. */
   putMetric(studyId: string, number: number, step: number, value: number, now: string): Promise<{ kind: 'stored' | 'same' } | { kind: 'conflict'; stored: number }>;

@@ -7,7 +7,8 @@
  *   run         STUDY#<id>      RUN#<number:10>              RUNID#<runId>              while running: gsi1pk=RUNNING,
  *                                                                                          gsi1sk=<deadline:15>#<id>#<number>
  *   metric      STUDY#<id>      METRIC#<number:10>#<step:16> STEP#<step:16>#<number:10>
- *   ask claim   STUDY#<id>      REQ#<idempotency key>        -                          expiresAt (TTL)
+ *   key claim   STUDY#<id>      REQ#<idempotency key>        -                          expiresAt (TTL)
+ *   create claim #CREATES       REQ#<idempotency key>        -                          expiresAt (TTL)
  *   queued      STUDY#<id>      QUEUE#<seq:10>               -
  *   prior       STUDY#<id>      PRIOR#<index:6>              -
  *   deleting    #DELETIONS      <id>                         -                          (a DELETE not yet swept to the end,
@@ -33,6 +34,8 @@ export const STUDIES_GSI_PK = 'STUDIES';
 export const RUNNING_GSI_PK = 'RUNNING';
 /** Partition of the markers of deletions still being swept (never a study's: those start with STUDY#). */
 export const DELETIONS_PK = '#DELETIONS';
+/** Partition of the idempotency claims of study creates (there is no study partition yet). */
+export const CREATE_REQUESTS_PK = '#CREATES';
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 

@@ -34,12 +34,12 @@ export async function ask(deps: TunerDeps, input: AskInput) {
   const study = await requireStudy(deps, input.studyId);
   const key = input.requestId;
   if (key === undefined) return runView(await allocate(deps, study, input), study);
-  const replay = async (number: number) => {
-    const run = await deps.store.getRunByNumber(study.studyId, number);
+  const replay = async (number: number | string) => {
+    const run = await deps.store.getRunByNumber(study.studyId, Number(number));
     if (!run) throw new TunerError('InternalError', 500, `run ${number} of request ${key} is missing`);
     return runView(run, study);
   };
-  return once(deps, study.studyId, key, askFingerprint(input.workerId), replay, async () => {
+  return once(deps, { studyId: study.studyId }, key, askFingerprint(input.workerId), replay, async () => {
     const run = await allocate(deps, study, input);
     return { value: runView(run, study), result: run.number };
   });

@@ -1,45 +1,48 @@
 /**
  * Idempotency keys: a request sent again under the same key (a client retrying after a timeout or a
  * lost answer) gets the answer of the first one instead of doing the work twice. A claim item per key
- * holds a lease while the work runs and the work's result number when it is done; the key is the
- * client's, scoped to one study.
+ * holds a lease while the work runs and the work's result when it is done; the key is the client's,
+ * scoped to one study (creates: to the creates of the table).
  */
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors';
 import { REQUEST_LEASE_MS } from './defaults';
+import type { RequestScope } from '../store/store';
 import type { TunerDeps } from './deps';
 
 export interface Done<T> {
   /** The answer to give. */
   value: T;
-  /** What a repeat needs to rebuild it: an ask's run number, an enqueue's first seq. */
-  result: number;
+  /** What a repeat needs to rebuild it: an ask's run number, an enqueue's first seq, a create's study id. */
+  result: number | string;
 }
 
 /**
  * Runs `work` once per key: a repeat with the same fingerprint gets `replay(result)`, one with another
  * fingerprint 409 IdempotencyKeyReused. `work` must itself find the result of an earlier attempt that
- * did the work and died before recording it (its claim released on an error, or its lease run out).
+ * did the work and failed before recording it (its claim released on an error, or its lease run out);
+ * `reserve` helps it there: the first claim of the key keeps that value, and every attempt gets it.
  */
 export async function once<T>(
   deps: TunerDeps,
-  studyId: string,
+  scope: RequestScope,
   key: string,
   fingerprint: string,
-  replay: (result: number) => Promise<T>,
-  work: () => Promise<Done<T>>,
+  replay: (result: number | string) => Promise<T>,
+  work: (reserved: string | undefined) => Promise<Done<T>>,
+  reserve?: string,
 ): Promise<T> {
-  const claim = await claim_(deps, studyId, key, fingerprint);
+  const claim = await claim_(deps, scope, key, fingerprint, reserve);
   if (claim.kind === 'done') {
     if (claim.fingerprint !== fingerprint) throw keyReused(key);
     return replay(claim.result);
   }
   try {
-    const done = await work();
-    await deps.store.finishRequest(studyId, key, claim.token, done.result);
+    const done = await work(claim.reserved);
+    await deps.store.finishRequest(scope, key, claim.token, done.result);
     return done.value;
   } catch (err) {
-    await deps.store.releaseRequest(studyId, key, claim.token).catch(() => undefined);
+    await deps.store.releaseRequest(scope, key, claim.token).catch(() => undefined);
     throw err;
   }
 }
@@ -52,9 +55,9 @@ export function bodyFingerprint(route: string, body: unknown): string {
 }
 
 /** Claims the key; if another attempt holds it, waits briefly for that one to finish (it takes milliseconds). */
-async function claim_(deps: TunerDeps, studyId: string, key: string, fingerprint: string) {
+async function claim_(deps: TunerDeps, scope: RequestScope, key: string, fingerprint: string, reserve: string | undefined) {
   for (let i = 0; i < 20; i++) {
-    const claim = await deps.store.claimRequest(studyId, key, fingerprint, deps.clock(), REQUEST_LEASE_MS);
+    const claim = await deps.store.claimRequest(scope, key, fingerprint, deps.clock(), REQUEST_LEASE_MS, reserve);
     if (claim.kind !== 'busy') return claim;
     await new Promise((r) => setTimeout(r, 50 + 50 * Math.random()));
   }

@@ -183,8 +183,11 @@ export async function enqueue(deps: TunerDeps, input: { studyId: string; params:
   if (key === undefined) return (await write()).value;
 
   const fingerprint = bodyFingerprint('enqueue', ordered);
-  const replay = async (first: number) => answer((await deps.store.loadQueue(study.studyId)).filter((q) => q.seq >= first && q.seq < first + ordered.length));
-  return once(deps, study.studyId, key, fingerprint, replay, async () => {
+  const replay = async (result: number | string) => {
+    const first = Number(result);
+    return answer((await deps.store.loadQueue(study.studyId)).filter((q) => q.seq >= first && q.seq < first + ordered.length));
+  };
+  return once(deps, { studyId: study.studyId }, key, fingerprint, replay, async () => {
     // An earlier attempt under this key that wrote its entries and died before recording the key.
     const earlier = study.queueSeq > 0 ? (await deps.store.loadQueue(study.studyId)).filter((q) => q.requestId === key) : [];
     if (earlier.length === 0) return write();

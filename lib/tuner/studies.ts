@@ -1,7 +1,7 @@
 /** Study use cases: create (with warm start), read, list, stop, delete, export. */
 import { v4 as uuidv4 } from 'uuid';
 import type { Params, Run, Study } from '../domain/types';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, RetryLaterError, ValidationError } from '../errors';
 import { publishSafely } from '../events/publisher';
 import { makeEvent } from '../events/types';
 import type { CreateStudyInput } from '../http/schemas';
@@ -12,10 +12,11 @@ import { DEFAULT_STRATEGY, getStrategy } from '../strategies/registry';
 import type { Page, PriorObservation, StoredStudy } from '../store/store';
 import { DEFAULT_METRIC_TIMEOUT_SECONDS, DELETE_BUDGET_MS, MAX_WARM_START_RUNS } from './defaults';
 import { isoAt, type TunerDeps } from './deps';
+import { bodyFingerprint, keyReused, once } from './idempotency';
 import { expireOverdue } from './timeouts';
 import { runView, studyView } from './views';
 
-export async function createStudy(deps: TunerDeps, input: CreateStudyInput) {
+export async function createStudy(deps: TunerDeps, input: CreateStudyInput, requestId?: string) {
   const space = input.space;
   const { name: strategyName = DEFAULT_STRATEGY, seed, ...strategyRaw } = input.strategy ?? {};
   const strategy = getStrategy(strategyName);
@@ -66,18 +67,55 @@ export async function createStudy(deps: TunerDeps, input: CreateStudyInput) {
     study.priorCount = priors.length;
   }
 
-  await deps.store.createStudy(study, priors);
-  await publishSafely(
-    deps.events,
-    [
-      makeEvent('StudyCreated', study.studyId, {
-        data: { name: study.name, direction: study.direction, strategy: study.strategy.name, pruner: study.pruner.name, maxRuns: study.maxRuns ?? null },
-      }),
-    ],
-    deps.logger,
+  if (input.warmStartFrom) study.warmStartSkipped = skipped;
+
+  const write = async () => {
+    await deps.store.createStudy(study, priors);
+    await publishSafely(
+      deps.events,
+      [
+        makeEvent('StudyCreated', study.studyId, {
+          data: { name: study.name, direction: study.direction, strategy: study.strategy.name, pruner: study.pruner.name, maxRuns: study.maxRuns ?? null },
+        }),
+      ],
+      deps.logger,
+    );
+    return createdView(study);
+  };
+  if (requestId === undefined) return write();
+
+  // Under an Idempotency-Key the study id is the one the key's first claim reserved, so an attempt that
+  // created the study and failed before answering is found by its id, not created twice.
+  const fingerprint = bodyFingerprint('create', input);
+  const replay = async (id: number | string) => createdView(await requireStudy(deps, String(id)));
+  return once(
+    deps,
+    'create',
+    requestId,
+    fingerprint,
+    replay,
+    async (reserved) => {
+      const id = reserved ?? study.studyId;
+      if (id !== study.studyId) {
+        const earlier = await deps.store.getStudy(id);
+        if (earlier) {
+          if (earlier.requestFingerprint !== fingerprint) throw keyReused(requestId);
+          return { value: createdView(earlier), result: id };
+        }
+        // An earlier attempt may have written part of its priors (for another body, even): clear them.
+        if (!(await deps.store.finishDeletion(id, DELETE_BUDGET_MS))) throw new RetryLaterError(`an earlier attempt of request ${requestId} is still being cleared; retry shortly`, 1);
+      }
+      Object.assign(study, { studyId: id, requestFingerprint: fingerprint });
+      return { value: await write(), result: id };
+    },
+    study.studyId,
   );
+}
+
+/** What a create answers: the new study, and with a warm start how many runs it took and left out. */
+function createdView(study: StoredStudy) {
   const view = studyView(study, []);
-  if (input.warmStartFrom) Object.assign(view, { warmStartRuns: study.priorCount, warmStartSkipped: skipped });
+  if (study.warmStartSkipped !== undefined) Object.assign(view, { warmStartRuns: study.priorCount, warmStartSkipped: study.warmStartSkipped });
   return view;
 }
 

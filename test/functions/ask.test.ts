@@ -136,13 +136,14 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect(again.body.error.code).toBe('StudyExhausted');
   });
 
-  /** Makes every write of `op` on this request key's claim fail, as if the ask's process died there. */
-  function crashOnClaim(op: 'UpdateItem' | 'DeleteItem', key: string): () => void {
-    const name = `crash-${op}-${key}`;
+  /** Makes every `finish` (marking the key done) or `release` (giving the claim up) of this key fail, as if the ask's process died there. */
+  function crashOnClaim(step: 'finish' | 'release', key: string): () => void {
+    const name = `crash-${step}-${key}`;
+    const marker = step === 'finish' ? ':done' : ':zero';
     api.table.raw.middlewareStack.add(
       (next, context) => async (args) => {
-        const k = (args.input as { Key?: Record<string, unknown> }).Key;
-        if (context.commandName === `${op}Command` && k?.sk === `REQ#${key}`) throw new Error('injected crash');
+        const input = args.input as { Key?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown> };
+        if (context.commandName === 'UpdateItemCommand' && input.Key?.sk === `REQ#${key}` && marker in (input.ExpressionAttributeValues ?? {})) throw new Error('injected crash');
         return next(args);
       },
       { step: 'initialize', name },
@@ -152,7 +153,7 @@ describe('ask (dynalite, real conditional writes)', () => {
 
   it('answers the retry of an ask that made its run but failed to record its key with that run, not a second one', async () => {
     const id = await study({ maxRuns: 1 });
-    const heal = crashOnClaim('UpdateItem', 'made-it');
+    const heal = crashOnClaim('finish', 'made-it');
     const failed = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'made-it' });
     heal();
     expect(failed.status).toBe(500);
@@ -172,7 +173,7 @@ describe('ask (dynalite, real conditional writes)', () => {
 
   it('answers that retry with the run also when the study was stopped in between', async () => {
     const id = await study();
-    const heal = crashOnClaim('UpdateItem', 'then-stopped');
+    const heal = crashOnClaim('finish', 'then-stopped');
     expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'then-stopped' })).status).toBe(500);
     heal();
     expect((await api.call('POST', `/studies/${id}/stop`, {})).status).toBe(200);
@@ -185,7 +186,7 @@ describe('ask (dynalite, real conditional writes)', () => {
 
   it('answers the retry of an ask that died holding its claim with the run it made, once the lease has run out', async () => {
     const id = await study();
-    const heal = [crashOnClaim('UpdateItem', 'died'), crashOnClaim('DeleteItem', 'died')];
+    const heal = [crashOnClaim('finish', 'died'), crashOnClaim('release', 'died')];
     expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'died' })).status).toBe(500);
     heal.forEach((h) => h());
     const busy = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'died' });

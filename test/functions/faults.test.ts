@@ -2,10 +2,10 @@
  * Random concurrent workloads with DynamoDB failing under them (fast-check, against dynalite): every
  * call may fail before it reaches the table, or after the table applied it with the answer lost (what a
  * timeout or a dropped connection does), as errors the SDK's own retries did not absorb. Trainers retry
- * each request until it gets an answer below 500, asks and enqueues under one Idempotency-Key, as a
- * client should.
- * Afterwards nothing may be half-written or doubled: one run per ask, the best among the completed
- * runs, each enqueued list exactly once, counts that match.
+ * each request until it gets an answer below 500, creates, asks and enqueues under one Idempotency-Key,
+ * as a client should.
+ * Afterwards nothing may be half-written or doubled: one study per create, one run per ask, the best
+ * among the completed runs, each enqueued list exactly once, counts that match.
  *
  * Failures are injected through the real client's middleware (the one part that stands in for AWS).
  */
@@ -53,17 +53,29 @@ function coin(seed: number) {
 
 describe('workloads with DynamoDB failing under them (dynalite, failures injected in the client)', () => {
   let api: TestApi;
-  let faults = { on: false, every: 1, budget: 0, rand: Math.random, injected: 0 };
+  /** What happens to DynamoDB call number `call` while on: passes, fails before the table, or after it (answer lost). */
+  let fate: ((call: number) => 'pass' | 'before' | 'after') | undefined;
+  let calls = 0;
+  let property = 0;
+  /** Random fates: one in `every` calls fails, `budget` in all, half before the table and half after. */
+  function randomFates(every: number, budget: number, seed: number) {
+    const rand = coin(seed);
+    let injected = 0;
+    return () => {
+      if (injected >= budget || rand() * every >= 1) return 'pass' as const;
+      injected++;
+      return rand() < 0.5 ? ('before' as const) : ('after' as const);
+    };
+  }
   beforeAll(async () => {
     // Hundreds of injected 500s would each log an error line; the logger is made on the first request.
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     api = await testApi();
     api.table.raw.middlewareStack.add(
       (next) => async (args) => {
-        if (!faults.on || faults.injected >= faults.budget || faults.rand() * faults.every >= 1) return next(args);
-        faults.injected++;
-        // Half before the table sees the call, half after it applied it (the answer lost on the way back).
-        if (faults.rand() < 0.5) throw Object.assign(new Error('injected: request failed'), { name: 'InjectedFault' });
+        const f = fate ? fate(calls++) : 'pass';
+        if (f === 'pass') return next(args);
+        if (f === 'before') throw Object.assign(new Error('injected: request failed'), { name: 'InjectedFault' });
         await next(args);
         throw Object.assign(new Error('injected: answer lost'), { name: 'InjectedFault' });
       },
@@ -72,11 +84,11 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
   });
 
   /**
-   * A client's retry loop: the same request until it gets an answer below 500. After a failed ask it
-   * waits out the claim lease (on the injected clock), as a client backing off would: the failed attempt
-   * may hold its key's claim.
+   * A client's retry loop: the same request until it gets an answer below 500. After a failed keyed
+   * request it waits out the claim lease (on the injected clock), as a client backing off would: the
+   * failed attempt may hold its key's claim.
    */
-  async function untilAnswered(send: () => Promise<Reply>, isAsk = false): Promise<{ last: Reply; answers: Reply[] }> {
+  async function untilAnswered(send: () => Promise<Reply>, keyed = false): Promise<{ last: Reply; answers: Reply[] }> {
     const answers: Reply[] = [];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const r = await send();
@@ -90,23 +102,34 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         return { last: r, answers };
       }
       expect(r.body.error?.code, JSON.stringify(r.body)).toBe('InternalError');
-      if (isAsk) api.advance(REQUEST_LEASE_MS + 1);
+      if (keyed) api.advance(REQUEST_LEASE_MS + 1);
     }
     throw new Error(`no answer below 500 in ${MAX_ATTEMPTS} attempts: ${JSON.stringify(answers.at(-1)?.body)}`);
   }
 
-  it('one run per ask, best among the completed, each enqueued list once, counts that match', async () => {
+  it('one study per create, one run per ask, best among the completed, each enqueued list once, counts that match', async () => {
     await fc.assert(
       fc.asyncProperty(workload, async (w) => {
-        const created = await api.call('POST', '/studies', {
-          name: 'faults',
-          space,
-          strategy: { name: w.strategy },
-          pruner: { name: w.pruner },
-          metricTimeoutSeconds: TIMEOUT_S,
-          retryFailed: w.retryFailed,
-          ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
-        });
+        // The create too runs under failures, with a key: it must make one study.
+        fate = randomFates(w.faultEvery, w.faultBudget, w.faultSeed);
+        const name = `faults-${++property}`;
+        const { last: created } = await untilAnswered(() =>
+          api.call(
+            'POST',
+            '/studies',
+            {
+              name,
+              space,
+              strategy: { name: w.strategy },
+              pruner: { name: w.pruner },
+              metricTimeoutSeconds: TIMEOUT_S,
+              retryFailed: w.retryFailed,
+              ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
+            },
+            { 'idempotency-key': `create-${property}` },
+          ),
+          true,
+        );
         expect(created.status).toBe(201);
         const id = created.body.studyId;
         let stopped = false;
@@ -170,7 +193,7 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
             case 'enqueue': {
               // Up to 60 entries: two or three batches, so failures land between them.
               const params = Array.from({ length: 1 + (Math.abs(Math.round(o.value * 100)) % 60) }, (_, i) => ({ x: i / 60, c: 'b' }));
-              const { last } = await untilAnswered(() => api.call('POST', `/studies/${id}/runs/enqueue`, { params }, { 'idempotency-key': key }));
+              const { last } = await untilAnswered(() => api.call('POST', `/studies/${id}/runs/enqueue`, { params }, { 'idempotency-key': key }), true);
               expect(last.status, JSON.stringify(last.body)).toBe(201);
               expect(last.body.enqueued.map((e: { params: unknown }) => e.params)).toEqual(params);
               enqueued.push({ seqs: last.body.enqueued.map((e: { seq: number }) => e.seq), params });
@@ -184,13 +207,14 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
           }
         };
 
-        faults = { on: true, every: w.faultEvery, budget: w.faultBudget, rand: coin(w.faultSeed), injected: 0 };
         try {
           for (const [b, batch] of w.batches.entries()) await Promise.all(batch.map((o, i) => perform(o, `key-${b}-${i}`)));
         } finally {
-          faults.on = false;
+          fate = undefined;
         }
 
+        const named = (await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === name);
+        expect(named.map((st: { studyId: string }) => st.studyId)).toEqual([id]);
         const study = (await api.call('GET', `/studies/${id}`)).body;
         const runs = (await api.call('GET', `/studies/${id}/export`)).body.runs as any[];
         // One run per ask that got one: none left behind by an attempt that failed after making it.
@@ -212,5 +236,61 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('survives one failure at any DynamoDB call of a keyed create, ask, enqueue or completion, before or after the table', async () => {
+    type Step = 'create' | 'ask' | 'enqueue' | 'complete';
+    const list = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, c: 'a' }));
+    /** Sets up what the step needs (no failures), then runs the step under `stepFate` with a retrying client. */
+    async function scenario(step: Step, stepFate: (call: number) => 'pass' | 'before' | 'after') {
+      const name = `single-${++property}`;
+      const create = () => api.call('POST', '/studies', { name, space }, { 'idempotency-key': `c-${property}` });
+      let id = step === 'create' ? '' : (await create()).body.studyId;
+      const run = step === 'complete' ? (await api.call('POST', `/studies/${id}/runs`, {})).body : undefined;
+      calls = 0;
+      fate = stepFate;
+      let last: Reply;
+      try {
+        const send = {
+          create,
+          ask: () => api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'a' }),
+          enqueue: () => api.call('POST', `/studies/${id}/runs/enqueue`, { params: list }, { 'idempotency-key': 'e' }),
+          complete: () => api.call('POST', `/studies/${id}/runs/${run?.runId}/complete`, { value: 0.5 }),
+        }[step];
+        ({ last } = await untilAnswered(send, true));
+      } finally {
+        fate = undefined;
+      }
+      const made = calls;
+      expect(last.status, `${step}: ${JSON.stringify(last.body)}`).toBeLessThan(300);
+      if (step === 'create') {
+        id = last.body.studyId;
+        const named = (await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === name);
+        expect(named.map((st: { studyId: string }) => st.studyId)).toEqual([id]);
+      }
+      const runs = await api.deps.store.loadRuns(id);
+      if (step === 'ask') expect(runs.map((r) => r.runId)).toEqual([last.body.runId]);
+      if (step === 'enqueue') {
+        expect(last.body.enqueued.map((e: { params: unknown }) => e.params)).toEqual(list);
+        expect((await api.deps.store.loadQueue(id)).map((q) => q.params)).toEqual(list);
+      }
+      if (step === 'complete') {
+        expect(runs[0]).toMatchObject({ state: 'completed', value: 0.5 });
+        expect((await api.call('GET', `/studies/${id}`)).body.best).toMatchObject({ runId: run.runId, value: 0.5 });
+      }
+      return made;
+    }
+    let scenarios = 0;
+    for (const step of ['create', 'ask', 'enqueue', 'complete'] as const) {
+      const clean = await scenario(step, () => 'pass');
+      expect(clean).toBeGreaterThan(1);
+      for (let at = 0; at < clean; at++) {
+        for (const mode of ['before', 'after'] as const) {
+          await scenario(step, (call) => (call === at ? mode : 'pass'));
+          scenarios++;
+        }
+      }
+    }
+    expect(scenarios).toBeGreaterThan(20);
   });
 });

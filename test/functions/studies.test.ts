@@ -188,6 +188,56 @@ describe('studies over the handlers (dynalite)', () => {
     expect(await api.deps.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER)).toEqual([]);
   });
 
+  it('creates one study per Idempotency-Key: a repeat gets it again, another body under the key is 409', async () => {
+    const body = { name: 'keyed', space, strategy: { name: 'random', seed: 3 } };
+    const first = await api.call('POST', '/studies', body, { 'idempotency-key': 'create-1' });
+    expect(first.status).toBe(201);
+    const again = await api.call('POST', '/studies', body, { 'idempotency-key': 'create-1' });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const other = await api.call('POST', '/studies', { ...body, name: 'other' }, { 'idempotency-key': 'create-1' });
+    expect(other.body.error?.code).toBe('IdempotencyKeyReused');
+    expect((await api.call('POST', '/studies', body, { 'idempotency-key': 'create-2' })).body.studyId).not.toBe(first.body.studyId);
+  });
+
+  /** Fails the next write matching `matches` (before the table sees it, or after it applied it: `lost`). */
+  function failNextWrite(matches: (commandName: string, input: Record<string, any>) => boolean, lost: boolean) {
+    const name = `failNextWrite-${Math.random()}`;
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!matches(context.commandName ?? '', args.input as Record<string, any>)) return next(args);
+        api.table.raw.middlewareStack.remove(name);
+        if (lost) await next(args);
+        throw new Error(lost ? 'injected: answer lost' : 'injected crash');
+      },
+      { step: 'initialize', name },
+    );
+  }
+  const studiesNamed = async (name: string) => (await api.call('GET', '/studies?limit=100')).body.studies.filter((s: { name: string }) => s.name === name);
+
+  it('answers the retry of a keyed create whose answer was lost with the study it made, not a second one', async () => {
+    const body = { name: 'lost-create', space };
+    failNextWrite((c, i) => c === 'PutItemCommand' && i.Item?.name === 'lost-create', true);
+    expect((await api.call('POST', '/studies', body, { 'idempotency-key': 'lost-1' })).status).toBe(500);
+    const retry = await api.call('POST', '/studies', body, { 'idempotency-key': 'lost-1' });
+    expect(retry.status).toBe(201);
+    const made = await studiesNamed('lost-create');
+    expect(made.map((s: { studyId: string }) => s.studyId)).toEqual([retry.body.studyId]);
+  });
+
+  it('clears what a keyed warm-started create left before its study item when the retry carries another body', async () => {
+    const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { lr: 0.001, layers: 1 + (i % 8), opt: 'sgd' }, value: i }));
+    failNextWrite((c, i) => c === 'PutItemCommand' && i.Item?.sk === '#STUDY' && i.Item?.name === 'warm-keyed', false);
+    expect((await api.call('POST', '/studies', { name: 'warm-keyed', space, warmStartFrom: { runs: runs(40) } }, { 'idempotency-key': 'warm-1' })).status).toBe(500);
+    // The client changes its mind (a bug, but not one to corrupt the study over): 25 runs under the same key.
+    const retry = await api.call('POST', '/studies', { name: 'warm-keyed', space, warmStartFrom: { runs: runs(25) } }, { 'idempotency-key': 'warm-1' });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ warmStartRuns: 25, warmStartSkipped: 0 });
+    expect(await api.deps.store.loadPriors(retry.body.studyId)).toHaveLength(25);
+    const again = await api.call('POST', '/studies', { name: 'warm-keyed', space, warmStartFrom: { runs: runs(25) } }, { 'idempotency-key': 'warm-1' });
+    expect(again.body).toEqual(retry.body);
+  });
+
   it('stops a study: asks get 409 StudyStopped, running runs still complete', async () => {
     const { body: study } = await api.call('POST', '/studies', { name: 'stop', space });
     const run = (await api.call('POST', `/studies/${study.studyId}/runs`)).body;

@@ -140,17 +140,34 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(s).toMatchObject({ best: { runId: 'r2', value: 1 }, finishedRuns: 3 });
   });
 
-  it('claims an idempotency key once, hands the run number to later claims, and lets an expired lease be taken over', async () => {
+  it('claims an idempotency key once, hands the result to later claims, and lets an expired lease be taken over', async () => {
     await t.store.createStudy(study('idem'));
-    const a = await t.store.claimRequest('idem', 'k', 'f', 1000, 500);
+    const scope = { studyId: 'idem' };
+    const a = await t.store.claimRequest(scope, 'k', 'f', 1000, 500);
     expect(a.kind).toBe('claimed');
-    expect((await t.store.claimRequest('idem', 'k', 'f', 1200, 500)).kind).toBe('busy');
-    const taken = await t.store.claimRequest('idem', 'k', 'f', 1600, 500);
+    expect((await t.store.claimRequest(scope, 'k', 'f', 1200, 500)).kind).toBe('busy');
+    const taken = await t.store.claimRequest(scope, 'k', 'f', 1600, 500);
     expect(taken.kind).toBe('claimed');
     // The first claimant's token no longer finishes the request.
-    await expect(t.store.finishRequest('idem', 'k', (a as { token: string }).token, 1)).rejects.toThrow();
-    await t.store.finishRequest('idem', 'k', (taken as { token: string }).token, 7);
-    expect(await t.store.claimRequest('idem', 'k', 'f', 99_999, 500)).toEqual({ kind: 'done', result: 7, fingerprint: 'f' });
+    await expect(t.store.finishRequest(scope, 'k', (a as { token: string }).token, 1)).rejects.toThrow();
+    await t.store.finishRequest(scope, 'k', (taken as { token: string }).token, 7);
+    expect(await t.store.claimRequest(scope, 'k', 'f', 99_999, 500)).toEqual({ kind: 'done', result: 7, fingerprint: 'f' });
+    // The same key in another scope is another claim.
+    expect((await t.store.claimRequest('create', 'k', 'f', 1000, 500)).kind).toBe('claimed');
+  });
+
+  it("keeps a key's first reservation across a released claim and a takeover, and gives it back", async () => {
+    const a = await t.store.claimRequest('create', 'r', 'f', 1000, 500, 'first');
+    expect(a).toMatchObject({ kind: 'claimed', reserved: 'first' });
+    await t.store.releaseRequest('create', 'r', (a as { token: string }).token);
+    // Released: the next attempt takes over at once, with the first reservation, not its own.
+    const b = await t.store.claimRequest('create', 'r', 'f', 1001, 500, 'second');
+    expect(b).toMatchObject({ kind: 'claimed', reserved: 'first' });
+    expect((await t.store.claimRequest('create', 'r', 'f', 1002, 500, 'third')).kind).toBe('busy');
+    const c = await t.store.claimRequest('create', 'r', 'f', 2000, 500, 'fourth');
+    expect(c).toMatchObject({ kind: 'claimed', reserved: 'first' });
+    await t.store.finishRequest('create', 'r', (c as { token: string }).token, 'first');
+    expect(await t.store.claimRequest('create', 'r', 'f', 3000, 500, 'fifth')).toEqual({ kind: 'done', result: 'first', fingerprint: 'f' });
   });
 
   it('stores a metric once and returns every run value at a step', async () => {
