@@ -32,7 +32,7 @@ export async function once<T>(
   work: (reserved: string | undefined) => Promise<Done<T>>,
   reserve?: string,
 ): Promise<T> {
-  const claim = await claim_(deps, scope, key, fingerprint, reserve);
+  const claim = await claimKey(deps, scope, key, fingerprint, reserve);
   if (claim.kind === 'done') {
     if (claim.fingerprint !== fingerprint) throw keyReused(key);
     return replay(claim.result);
@@ -55,7 +55,7 @@ export function bodyFingerprint(route: string, body: unknown): string {
 }
 
 /** Claims the key; if another attempt holds it, waits briefly for that one to finish (it takes milliseconds). */
-async function claim_(deps: TunerDeps, scope: RequestScope, key: string, fingerprint: string, reserve: string | undefined) {
+async function claimKey(deps: TunerDeps, scope: RequestScope, key: string, fingerprint: string, reserve: string | undefined) {
   for (let i = 0; i < 20; i++) {
     const claim = await deps.store.claimRequest(scope, key, fingerprint, deps.clock(), REQUEST_LEASE_MS, reserve);
     if (claim.kind !== 'busy') return claim;

@@ -12,6 +12,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
+import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type Reply, type TestApi } from '../support/api';
 
 type Kind = 'ask' | 'complete' | 'fail' | 'metric' | 'heartbeat' | 'silence' | 'enqueue' | 'stop' | 'read';
@@ -238,15 +239,23 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
     );
   });
 
-  it('survives one failure at any DynamoDB call of a keyed create, ask, enqueue or completion, before or after the table', async () => {
-    type Step = 'create' | 'ask' | 'enqueue' | 'complete';
+  it('survives one failure at any DynamoDB call of a keyed create, ask, enqueue, a completion, a pruning metric or a delete, before or after the table', async () => {
+    type Step = 'create' | 'ask' | 'enqueue' | 'complete' | 'metric' | 'delete';
     const list = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, c: 'a' }));
     /** Sets up what the step needs (no failures), then runs the step under `stepFate` with a retrying client. */
     async function scenario(step: Step, stepFate: (call: number) => 'pass' | 'before' | 'after') {
       const name = `single-${++property}`;
-      const create = () => api.call('POST', '/studies', { name, space }, { 'idempotency-key': `c-${property}` });
+      const create = () =>
+        api.call('POST', '/studies', { name, space, pruner: { name: 'median', startupRuns: 1 }, warmStartFrom: { runs: [{ params: { x: 0.5, c: 'a' }, value: 1 }] } }, { 'idempotency-key': `c-${property}` });
       let id = step === 'create' ? '' : (await create()).body.studyId;
-      const run = step === 'complete' ? (await api.call('POST', `/studies/${id}/runs`, {})).body : undefined;
+      const run = ['complete', 'metric', 'delete'].includes(step) ? (await api.call('POST', `/studies/${id}/runs`, {})).body : undefined;
+      if (step === 'metric' || step === 'delete') {
+        // One finished run at 0.1 on step 1: the run's 0.9 there is pruned by the median rule.
+        const other = (await api.call('POST', `/studies/${id}/runs`, {})).body;
+        await api.call('POST', `/studies/${id}/runs/${other.runId}/metrics`, { step: 1, value: 0.1 });
+        await api.call('POST', `/studies/${id}/runs/${other.runId}/complete`, { value: 0.1 });
+        await api.call('POST', `/studies/${id}/runs/enqueue`, { params: list });
+      }
       calls = 0;
       fate = stepFate;
       let last: Reply;
@@ -256,17 +265,21 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
           ask: () => api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'a' }),
           enqueue: () => api.call('POST', `/studies/${id}/runs/enqueue`, { params: list }, { 'idempotency-key': 'e' }),
           complete: () => api.call('POST', `/studies/${id}/runs/${run?.runId}/complete`, { value: 0.5 }),
+          metric: () => api.call('POST', `/studies/${id}/runs/${run?.runId}/metrics`, { step: 1, value: 0.9 }),
+          delete: () => api.call('DELETE', `/studies/${id}`),
         }[step];
         ({ last } = await untilAnswered(send, true));
       } finally {
         fate = undefined;
       }
       const made = calls;
-      expect(last.status, `${step}: ${JSON.stringify(last.body)}`).toBeLessThan(300);
+      // A DELETE retried after its first attempt removed the study item answers 404.
+      expect(last.status, `${step}: ${JSON.stringify(last.body)}`).toBeLessThan(step === 'delete' ? 405 : 300);
       if (step === 'create') {
         id = last.body.studyId;
         const named = (await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === name);
         expect(named.map((st: { studyId: string }) => st.studyId)).toEqual([id]);
+        expect(await api.deps.store.loadPriors(id)).toHaveLength(1);
       }
       const runs = await api.deps.store.loadRuns(id);
       if (step === 'ask') expect(runs.map((r) => r.runId)).toEqual([last.body.runId]);
@@ -278,10 +291,24 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         expect(runs[0]).toMatchObject({ state: 'completed', value: 0.5 });
         expect((await api.call('GET', `/studies/${id}`)).body.best).toMatchObject({ runId: run.runId, value: 0.5 });
       }
+      if (step === 'metric') {
+        expect(last.body.prune).toBe(true);
+        expect(runs.find((r) => r.runId === run.runId)).toMatchObject({ state: 'pruned', value: 0.9, lastStep: 1 });
+        expect((await api.deps.store.getCurve(id, run.number)).get(1)).toBe(0.9);
+      }
+      if (step === 'delete') {
+        // Gone for readers at once; whatever the failed attempt left is the sweeper's.
+        expect((await api.call('GET', `/studies/${id}`)).status).toBe(404);
+        await sweep(api.deps);
+        expect(await api.deps.store.loadRuns(id)).toEqual([]);
+        expect(await api.deps.store.loadQueue(id)).toEqual([]);
+        expect(await api.deps.store.loadPriors(id)).toEqual([]);
+        expect(await api.deps.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER)).not.toContain(id);
+      }
       return made;
     }
     let scenarios = 0;
-    for (const step of ['create', 'ask', 'enqueue', 'complete'] as const) {
+    for (const step of ['create', 'ask', 'enqueue', 'complete', 'metric', 'delete'] as const) {
       const clean = await scenario(step, () => 'pass');
       expect(clean).toBeGreaterThan(1);
       for (let at = 0; at < clean; at++) {
@@ -291,6 +318,6 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         }
       }
     }
-    expect(scenarios).toBeGreaterThan(20);
+    expect(scenarios).toBeGreaterThan(40);
   });
 });
