@@ -4,16 +4,22 @@
  * scheduled sweep goes on with them, within its budget.
  */
 import { SWEEP_DELETIONS_BUDGET_MS } from './defaults';
-import type { TunerDeps } from './deps';
+import { logFailure, type TunerDeps } from './deps';
 
-export async function finishDeletions(deps: TunerDeps, budgetMs = SWEEP_DELETIONS_BUDGET_MS): Promise<{ finished: number; pending: number }> {
+export async function finishDeletions(deps: TunerDeps, budgetMs = SWEEP_DELETIONS_BUDGET_MS): Promise<{ finished: number; pending: number; failed: number }> {
   const deadline = Date.now() + budgetMs;
   const pending = await deps.store.pendingDeletions(100, deps.clock());
   let finished = 0;
+  let failed = 0;
   for (const studyId of pending) {
     const left = deadline - Date.now();
     if (left <= 0) break;
-    if (await deps.store.finishDeletion(studyId, left)) finished++;
+    try {
+      if (await deps.store.finishDeletion(studyId, left)) finished++;
+    } catch (err) {
+      failed++;
+      logFailure(deps, 'sweep: a deletion failed', err, { studyId });
+    }
   }
-  return { finished, pending: pending.length - finished };
+  return { finished, pending: pending.length - finished, failed };
 }

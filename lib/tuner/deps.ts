@@ -11,3 +11,10 @@ export interface TunerDeps {
 }
 
 export const isoAt = (ms: number): string => new Date(ms).toISOString();
+
+/** Logs a failure the caller goes on past (through the injected logger; to stderr without one). */
+export function logFailure(deps: TunerDeps, message: string, err: unknown, extra: Record<string, unknown> = {}): void {
+  const error = err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
+  const logger = deps.logger ?? { error: (m: string, e?: Record<string, unknown>) => console.error(JSON.stringify({ level: 'ERROR', message: m, ...e })) };
+  logger.error(message, { ...extra, error });
+}

@@ -7,7 +7,7 @@
 import type { Run } from '../domain/types';
 import { publishSafely } from '../events/publisher';
 import { makeEvent, type TunerEvent } from '../events/types';
-import { isoAt, type TunerDeps } from './deps';
+import { isoAt, logFailure, type TunerDeps } from './deps';
 
 const ORPHAN_SWEEP_BUDGET_MS = 5_000;
 
@@ -44,20 +44,26 @@ export async function expireOverdue(deps: TunerDeps, studyId: string, runs: Run[
 }
 
 /** The scheduled sweep: every overdue run of every study, a page at a time. */
-export async function sweepTimeouts(deps: TunerDeps, maxRuns = 1000): Promise<{ timedOut: number }> {
+export async function sweepTimeouts(deps: TunerDeps, maxRuns = 1000): Promise<{ timedOut: number; failed: number }> {
   const overdue = await deps.store.listOverdueRuns(deps.clock(), maxRuns);
   const byStudy = new Map<string, number[]>();
   for (const o of overdue) byStudy.set(o.studyId, [...(byStudy.get(o.studyId) ?? []), o.number]);
   let timedOut = 0;
+  let failed = 0;
   for (const [studyId, numbers] of byStudy) {
-    // An ask that raced a DELETE can write its run after the study's sweep: no study, nothing to time
-    // out or announce. Its runs are swept away like the rest of the study.
-    if (!(await deps.store.getStudy(studyId))) {
-      await deps.store.finishDeletion(studyId, ORPHAN_SWEEP_BUDGET_MS);
-      continue;
+    try {
+      // An ask that raced a DELETE can write its run after the study's sweep: no study, nothing to time
+      // out or announce. Its runs are swept away like the rest of the study.
+      if (!(await deps.store.getStudy(studyId))) {
+        await deps.store.finishDeletion(studyId, ORPHAN_SWEEP_BUDGET_MS);
+        continue;
+      }
+      const runs = (await Promise.all(numbers.map((n) => deps.store.getRunByNumber(studyId, n)))).filter((r): r is Run => !!r);
+      timedOut += await expireOverdue(deps, studyId, runs);
+    } catch (err) {
+      failed++;
+      logFailure(deps, 'sweep: timing out a study\'s runs failed', err, { studyId });
     }
-    const runs = (await Promise.all(numbers.map((n) => deps.store.getRunByNumber(studyId, n)))).filter((r): r is Run => !!r);
-    timedOut += await expireOverdue(deps, studyId, runs);
   }
-  return { timedOut };
+  return { timedOut, failed };
 }
