@@ -49,9 +49,25 @@ export async function once<T>(
 
 export const keyReused = (key: string) => new ConflictError('IdempotencyKeyReused', `requestId ${key} was already used for a request with a different body`);
 
-/** A fixed-length fingerprint of a request body (what a claim stores, whatever the body's size). */
+/**
+ * A fixed-length fingerprint of a request body (what a claim stores, whatever the body's size). Object
+ * keys are sorted first: the same body sent again with its keys in another order (another client
+ * library, or maps read back from DynamoDB, which keeps no key order) is the same request.
+ */
 export function bodyFingerprint(route: string, body: unknown): string {
-  return `${route}:${createHash('sha256').update(JSON.stringify(body)).digest('base64url')}`;
+  return `${route}:${createHash('sha256').update(canonicalJson(body)).digest('base64url')}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** Claims the key; if another attempt holds it, waits briefly for that one to finish (it takes milliseconds). */

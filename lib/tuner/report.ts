@@ -173,7 +173,8 @@ export async function enqueue(deps: TunerDeps, input: { studyId: string; params:
   const ordered = input.params.map((p) => orderParams(study.space, p as Run['params']));
   const answer = (entries: readonly { seq: number; params: Run['params'] }[]) => ({
     studyId: study.studyId,
-    enqueued: entries.map((e) => ({ seq: e.seq, params: e.params })),
+    // Stored maps may come back in any key order: answers list params in the space's order.
+    enqueued: entries.map((e) => ({ seq: e.seq, params: orderParams(study.space, e.params) })),
   });
   const write = async () => {
     const seqs = await deps.store.enqueue(study.studyId, ordered, isoAt(deps.clock()), input.requestId);
