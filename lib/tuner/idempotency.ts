@@ -52,7 +52,7 @@ export const keyReused = (key: string) => new ConflictError('IdempotencyKeyReuse
 /**
  * A fixed-length fingerprint of a request body (what a claim stores, whatever the body's size). Object
  * keys are sorted first: the same body sent again with its keys in another order (another client
- * library, or maps read back from DynamoDB, which keeps no key order) is the same request.
+ * library, or maps read back from DynamoDB, which does not promise key order) is the same request.
  */
 export function bodyFingerprint(route: string, body: unknown): string {
   return `${route}:${createHash('sha256').update(canonicalJson(body)).digest('base64url')}`;

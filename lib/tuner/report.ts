@@ -173,7 +173,7 @@ export async function enqueue(deps: TunerDeps, input: { studyId: string; params:
   const ordered = input.params.map((p) => orderParams(study.space, p as Run['params']));
   const answer = (entries: readonly { seq: number; params: Run['params'] }[]) => ({
     studyId: study.studyId,
-    // Stored maps may come back in any key order: answers list params in the space's order.
+    // DynamoDB does not promise a stored map's key order: answers list params in the space's order.
     enqueued: entries.map((e) => ({ seq: e.seq, params: orderParams(study.space, e.params) })),
   });
   const write = async () => {
