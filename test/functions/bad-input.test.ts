@@ -78,6 +78,7 @@ describe('bad input (dynalite)', () => {
     () => ['complete as failed with a value', 'POST', `${R()}/complete`, { status: 'failed', value: 1 }, { status: 400, code: 'ValidationError', mentions: 'unknown field: value' }],
     () => ['ask with an unknown field', 'POST', `${S()}/runs`, { gpu: 2 }, { status: 400, code: 'ValidationError', mentions: 'gpu' }],
     () => ['ask with a malformed Idempotency-Key', 'POST', `${S()}/runs`, {}, { status: 400, code: 'ValidationError', mentions: 'Idempotency-Key' }, { 'idempotency-key': 'has spaces in it' }],
+    () => ['create with a malformed Idempotency-Key', 'POST', '/studies', { name: 'k', space: { x: { type: 'float', low: 0, high: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'Idempotency-Key' }, { 'idempotency-key': 'a/b' }],
     () => ['enqueue with a malformed Idempotency-Key', 'POST', `${S()}/runs/enqueue`, { params: { x: 0.5 } }, { status: 400, code: 'ValidationError', mentions: 'Idempotency-Key' }, { 'idempotency-key': 'x'.repeat(129) }],
     () => ['ask on an unknown study', 'POST', `/studies/${unknownId}/runs`, {}, { status: 404, code: 'StudyNotFound' }],
     () => ['get an unknown study', 'GET', `/studies/${unknownId}`, undefined, { status: 404, code: 'StudyNotFound' }],
