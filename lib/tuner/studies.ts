@@ -17,19 +17,28 @@ import { expireOverdue } from './timeouts';
 import { runView, studyView } from './views';
 
 export async function createStudy(deps: TunerDeps, input: CreateStudyInput, requestId?: string) {
-  const space = input.space;
+  const study = newStudy(deps, input);
+  let priors: PriorObservation[] = [];
+  if (input.warmStartFrom) {
+    const warm = await warmStartPriors(deps, study.space, input.warmStartFrom as WarmStartFrom);
+    priors = warm.priors;
+    Object.assign(study, { priorCount: priors.length, warmStartSkipped: warm.skipped });
+  }
+  return requestId === undefined ? writeStudy(deps, study, priors) : createOnce(deps, study, priors, requestId, bodyFingerprint('create', input));
+}
+
+/** The study a create asks for, its options validated and every default filled in (nothing written yet). */
+function newStudy(deps: TunerDeps, input: CreateStudyInput): StoredStudy {
   const { name: strategyName = DEFAULT_STRATEGY, seed, ...strategyRaw } = input.strategy ?? {};
-  const strategy = getStrategy(strategyName);
-  const strategyOptions = strategy.parseOptions(strategyRaw, space);
+  const strategyOptions = getStrategy(strategyName).parseOptions(strategyRaw, input.space);
   const { name: prunerName = DEFAULT_PRUNER, ...prunerRaw } = input.pruner ?? {};
   const prunerOptions = getPruner(prunerName).parseOptions(prunerRaw);
-
   const now = isoAt(deps.clock());
-  const study: StoredStudy = {
+  return {
     studyId: uuidv4(),
     name: input.name,
     direction: input.direction ?? 'minimize',
-    space,
+    space: input.space,
     strategy: { name: strategyName, seed: seed ?? randomSeed(), options: strategyOptions },
     pruner: { name: prunerName, options: prunerOptions },
     maxRuns: input.maxRuns,
@@ -42,74 +51,64 @@ export async function createStudy(deps: TunerDeps, input: CreateStudyInput, requ
     queueSeq: 0,
     priorCount: 0,
   };
+}
 
+type SourceRun = { params: Record<string, unknown>; value?: number; state?: Run['state'] };
+type WarmStartFrom = { studyId?: string; runs?: SourceRun[] };
+
+/** The priors a warm start keeps (finished runs that are points of the new space, the most recent 10,000) and how many it left out. */
+async function warmStartPriors(deps: TunerDeps, space: StoredStudy['space'], from: WarmStartFrom): Promise<{ priors: PriorObservation[]; skipped: number }> {
+  const source = from.studyId !== undefined ? await priorsFromStudy(deps, from.studyId) : (from.runs ?? []);
+  const priors: PriorObservation[] = [];
   let skipped = 0;
-  let priors: PriorObservation[] = [];
-  if (input.warmStartFrom) {
-    const from = input.warmStartFrom as { studyId?: string; runs?: { params: Record<string, unknown>; value?: number; state?: Run['state'] }[] };
-    const source = from.studyId !== undefined ? await priorsFromStudy(deps, from.studyId) : (from.runs ?? []);
-    for (const r of source) {
-      const state = r.state ?? 'completed';
-      // Only finished observations teach a strategy something; params must be points of the new space.
-      const usable = (state === 'completed' && typeof r.value === 'number') || state === 'failed' || state === 'pruned';
-      if (!usable || paramsProblems(space, r.params).length > 0) {
-        skipped++;
-        continue;
-      }
-      priors.push({ params: orderParams(space, r.params as Params), value: r.value as number, state });
+  for (const r of source) {
+    const state = r.state ?? 'completed';
+    // Only finished observations teach a strategy something; params must be points of the new space.
+    const usable = (state === 'completed' && typeof r.value === 'number') || state === 'failed' || state === 'pruned';
+    if (!usable || paramsProblems(space, r.params).length > 0) {
+      skipped++;
+      continue;
     }
-    // A source study may hold any number of runs (and its own priors): copying them all would outgrow
-    // the request's time and every later ask's history. The most recent ones are kept.
-    if (priors.length > MAX_WARM_START_RUNS) {
-      skipped += priors.length - MAX_WARM_START_RUNS;
-      priors.splice(0, priors.length - MAX_WARM_START_RUNS);
-    }
-    study.priorCount = priors.length;
+    priors.push({ params: orderParams(space, r.params as Params), value: r.value as number, state });
   }
+  // A source study may hold any number of runs (and its own priors): copying them all would outgrow
+  // the request's time and every later ask's history. The most recent ones are kept.
+  if (priors.length > MAX_WARM_START_RUNS) {
+    skipped += priors.length - MAX_WARM_START_RUNS;
+    priors.splice(0, priors.length - MAX_WARM_START_RUNS);
+  }
+  return { priors, skipped };
+}
 
-  if (input.warmStartFrom) study.warmStartSkipped = skipped;
+async function writeStudy(deps: TunerDeps, study: StoredStudy, priors: readonly PriorObservation[]) {
+  await deps.store.createStudy(study, priors);
+  const data = { name: study.name, direction: study.direction, strategy: study.strategy.name, pruner: study.pruner.name, maxRuns: study.maxRuns ?? null };
+  await publishSafely(deps.events, [makeEvent('StudyCreated', study.studyId, { data })], deps.logger);
+  return createdView(study);
+}
 
-  const write = async () => {
-    await deps.store.createStudy(study, priors);
-    await publishSafely(
-      deps.events,
-      [
-        makeEvent('StudyCreated', study.studyId, {
-          data: { name: study.name, direction: study.direction, strategy: study.strategy.name, pruner: study.pruner.name, maxRuns: study.maxRuns ?? null },
-        }),
-      ],
-      deps.logger,
-    );
-    return createdView(study);
-  };
-  if (requestId === undefined) return write();
-
-  // Under an Idempotency-Key the study id is the one the key's first claim reserved, so an attempt that
-  // created the study and failed before answering is found by its id, not created twice.
-  const fingerprint = bodyFingerprint('create', input);
+/**
+ * A create under an Idempotency-Key. The study id is the one the key's first claim reserved, so an
+ * attempt that created the study and failed before answering is found by its id, not created twice.
+ */
+function createOnce(deps: TunerDeps, study: StoredStudy, priors: readonly PriorObservation[], requestId: string, fingerprint: string) {
   const replay = async (id: number | string) => createdView(await requireStudy(deps, String(id)));
-  return once(
-    deps,
-    'create',
-    requestId,
-    fingerprint,
-    replay,
-    async (reserved) => {
-      const id = reserved ?? study.studyId;
-      if (id !== study.studyId) {
-        const earlier = await deps.store.getStudy(id);
-        if (earlier) {
-          if (earlier.requestFingerprint !== fingerprint) throw keyReused(requestId);
-          return { value: createdView(earlier), result: id };
-        }
-        // An earlier attempt may have written part of its priors (for another body, even): clear them.
-        if (!(await deps.store.finishDeletion(id, DELETE_BUDGET_MS))) throw new RetryLaterError(`an earlier attempt of request ${requestId} is still being cleared; retry shortly`, 1);
+  const work = async (reserved: string | undefined) => {
+    const id = reserved ?? study.studyId;
+    if (id !== study.studyId) {
+      const earlier = await deps.store.getStudy(id);
+      if (earlier) {
+        if (earlier.requestFingerprint !== fingerprint) throw keyReused(requestId);
+        return { value: createdView(earlier), result: id };
       }
-      Object.assign(study, { studyId: id, requestFingerprint: fingerprint });
-      return { value: await write(), result: id };
-    },
-    study.studyId,
-  );
+      // An earlier attempt may have written part of its priors (for another body, even): clear them.
+      if (!(await deps.store.finishDeletion(id, DELETE_BUDGET_MS))) {
+        throw new RetryLaterError(`an earlier attempt of request ${requestId} is still being cleared; retry shortly`, 1);
+      }
+    }
+    return { value: await writeStudy(deps, { ...study, studyId: id, requestFingerprint: fingerprint }, priors), result: id };
+  };
+  return once(deps, 'create', requestId, fingerprint, replay, work, study.studyId);
 }
 
 /** What a create answers: the new study, and with a warm start how many runs it took and left out. */
@@ -119,7 +118,7 @@ function createdView(study: StoredStudy) {
   return view;
 }
 
-async function priorsFromStudy(deps: TunerDeps, studyId: string): Promise<{ params: Record<string, unknown>; value?: number; state?: Run['state'] }[]> {
+async function priorsFromStudy(deps: TunerDeps, studyId: string): Promise<SourceRun[]> {
   const source = await deps.store.getStudy(studyId);
   if (!source) throw new ValidationError(`study ${studyId} does not exist`, 'warmStartFrom.studyId');
   const [runs, priors] = await Promise.all([deps.store.loadRuns(studyId), deps.store.loadPriors(studyId)]);
