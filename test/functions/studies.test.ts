@@ -198,6 +198,11 @@ describe('studies over the handlers (dynalite)', () => {
     const other = await api.call('POST', '/studies', { ...body, name: 'other' }, { 'idempotency-key': 'create-1' });
     expect(other.body.error?.code).toBe('IdempotencyKeyReused');
     expect((await api.call('POST', '/studies', body, { 'idempotency-key': 'create-2' })).body.studyId).not.toBe(first.body.studyId);
+    // Eight racing repeats of a new key make one study.
+    const racing = await Promise.all(Array.from({ length: 8 }, () => api.call('POST', '/studies', { ...body, name: 'keyed-race' }, { 'idempotency-key': 'create-3' })));
+    expect(racing.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(racing.map((r) => r.body.studyId)).size).toBe(1);
+    expect((await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === 'keyed-race')).toHaveLength(1);
   });
 
   /** Fails the next write matching `matches` (before the table sees it, or after it applied it: `lost`). */
