@@ -10,8 +10,11 @@ import argparse, json, math, os, random, threading, urllib.error, urllib.request
 
 
 def call(base, method, path, body=None, key=None, retries=5):
-    """One API call; retries 429/503 (honouring Retry-After) and connection errors. Asks carry an
-    Idempotency-Key, so a retried ask whose answer was lost returns the same run."""
+    """One API call, retried after 5xx, 429 and connection errors (honouring Retry-After). Every call
+    this trainer makes is safe to repeat: the create and the asks carry an Idempotency-Key (a retry
+    whose first attempt did the work gets the same study or run), and metrics, completions and reads
+    are answered the same when repeated. A 409 RequestInProgress means an earlier attempt of the
+    same key still holds it: wait and retry."""
     headers = {"content-type": "application/json"}
     if os.environ.get("TUNER_API_KEY"):
         headers["x-api-key"] = os.environ["TUNER_API_KEY"]
@@ -26,8 +29,9 @@ def call(base, method, path, body=None, key=None, retries=5):
                 return res.status, (json.loads(text) if text else None)
         except urllib.error.HTTPError as e:
             payload = json.loads(e.read() or b"null")
-            if e.code in (429, 503) and attempt < retries - 1:
-                threading.Event().wait(float(e.headers.get("retry-after", "1")))
+            busy = e.code == 409 and (payload or {}).get("error", {}).get("code") == "RequestInProgress"
+            if (e.code >= 500 or e.code == 429 or busy) and attempt < retries - 1:
+                threading.Event().wait(float(e.headers.get("retry-after", str(0.5 * (attempt + 1)))))
                 continue
             return e.code, payload
         except urllib.error.URLError:
@@ -77,7 +81,8 @@ def main():
         "layers": {"type": "int", "low": 1, "high": 8},
         "optimizer": {"type": "categorical", "choices": ["adam", "sgd"]},
     }
-    status, study = call(args.url, "POST", "/studies", {"name": "python-example", "space": space, "maxRuns": args.runs, "strategy": {"name": args.strategy}})
+    body = {"name": "python-example", "space": space, "maxRuns": args.runs, "strategy": {"name": args.strategy}}
+    status, study = call(args.url, "POST", "/studies", body, key=str(uuid.uuid4()))
     assert status == 201, study
     done = []
     threads = [threading.Thread(target=worker, args=(args.url, study["studyId"], done), name=f"w{i}") for i in range(args.workers)]
