@@ -84,9 +84,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<string> {
     // Throughput under contention: many trainers asking at once on one study (a cluster starting up).
     // Every ask that loses a run number catches up and tries again, so the work per run handed out
     // grows with the number of askers: these rows show where that starts to cost.
-    const perTrainer = opts.quick ? 5 : 10;
+    // A burst (every trainer asks once, at the same moment: a cluster starting up), then 16 trainers
+    // asking back to back with no training in between (a stress case: real trainers train between asks).
     const contention: string[] = [];
-    for (const trainers of [16, 64]) {
+    for (const [trainers, perTrainer] of [[16, 1], [64, 1], [128, 1], [16, opts.quick ? 5 : 10]]) {
       const study = await call('POST', '/studies', { name: `bench-contention-${trainers}`, space, strategy: { name: 'random', seed: 2 } });
       const latencies: number[] = [];
       let refused = 0;
