@@ -151,7 +151,7 @@ describe('ask (dynalite, real conditional writes)', () => {
     return () => api.table.raw.middlewareStack.remove(name);
   }
 
-  it('answers the retry of an ask that made its run but failed to record its key with that run, not a second one', async () => {
+  it('answers the retry of an ask that made its run but failed to record its key with that run, not a second one (failure injected in the client)', async () => {
     const id = await study({ maxRuns: 1 });
     const heal = crashOnClaim('finish', 'made-it');
     const failed = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'made-it' });
@@ -171,7 +171,7 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect(await api.deps.store.loadRuns(id)).toHaveLength(1);
   });
 
-  it('answers that retry with the run also when the study was stopped in between', async () => {
+  it('answers that retry with the run also when the study was stopped in between (failure injected in the client)', async () => {
     const id = await study();
     const heal = crashOnClaim('finish', 'then-stopped');
     expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'then-stopped' })).status).toBe(500);
@@ -184,7 +184,7 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect((await api.call('POST', `/studies/${id}/runs`, {})).body.error?.code).toBe('StudyStopped');
   });
 
-  it('answers the retry of an ask that died holding its claim with the run it made, once the lease has run out', async () => {
+  it('answers the retry of an ask that died holding its claim with the run it made, once the lease has run out (failure injected in the client)', async () => {
     const id = await study();
     const heal = [crashOnClaim('finish', 'died'), crashOnClaim('release', 'died')];
     expect((await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'died' })).status).toBe(500);

@@ -21,7 +21,7 @@ describe('complete and metrics (dynalite)', () => {
     expect(api.events.events.filter((e) => e.runId === run.runId && e.eventType === 'RunCompleted')).toHaveLength(1);
   });
 
-  it('records the best on the repeat of a completion whose first attempt stored the run but failed before the best', async () => {
+  it('records the best on the repeat of a completion whose first attempt stored the run but failed before the best (failure injected in the client)', async () => {
     // A throttled or timed-out study update after the run's own write: the trainer sees a 500 and retries.
     const s = (await api.call('POST', '/studies', { name: 'lost-best', space: { x: { type: 'float', low: 0, high: 1 } } })).body.studyId;
     const run = (await api.call('POST', `/studies/${s}/runs`)).body;

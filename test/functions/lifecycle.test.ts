@@ -95,7 +95,7 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect(enqueued.map((x) => x.number).sort((p, q) => p - q)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
-  it('enqueues a list all or nothing: a call that died between its batches leaves nothing, and its retry enqueues the list once', async () => {
+  it('enqueues a list all or nothing: a call that died between its batches leaves nothing, and its retry enqueues the list once (failure injected in the client)', async () => {
     const id = await create({ strategy: { name: 'random' } });
     const queued = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, k: (i % 4) + 1 }));
     // The second of the call's two batches fails (injected through the real client): 25 entries are written.
@@ -118,7 +118,7 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect(runs.map((r) => r.source)).toEqual([...Array(30).fill('enqueued'), 'strategy']);
   });
 
-  it('answers a repeated enqueue under one Idempotency-Key with the first call entries, also when its answer was lost', async () => {
+  it('answers a repeated enqueue under one Idempotency-Key with the first call entries, also when its answer was lost (failure injected in the client)', async () => {
     const id = await create({ strategy: { name: 'random' } });
     const queued = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, k: (i % 4) + 1 }));
     const first = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-1' });

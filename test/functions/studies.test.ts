@@ -161,7 +161,7 @@ describe('studies over the handlers (dynalite)', () => {
     expect(api.events.events.filter((e) => e.studyId === study.studyId && e.eventType === 'StudyDeleted')).toHaveLength(1);
   });
 
-  it('leaves no trace of a warm-started create that crashed half-way once the sweep has run after it', async () => {
+  it('leaves no trace of a warm-started create that crashed half-way once the sweep has run after it (failure injected in the client)', async () => {
     // The request dies (injected through the real client) after writing its priors, before the study item.
     const name = 'crashes-after-priors';
     api.table.raw.middlewareStack.add(
@@ -220,7 +220,7 @@ describe('studies over the handlers (dynalite)', () => {
   }
   const studiesNamed = async (name: string) => (await api.call('GET', '/studies?limit=100')).body.studies.filter((s: { name: string }) => s.name === name);
 
-  it('answers the retry of a keyed create whose answer was lost with the study it made, not a second one', async () => {
+  it('answers the retry of a keyed create whose answer was lost with the study it made, not a second one (failure injected in the client)', async () => {
     const body = { name: 'lost-create', space };
     failNextWrite((c, i) => c === 'PutItemCommand' && i.Item?.name === 'lost-create', true);
     expect((await api.call('POST', '/studies', body, { 'idempotency-key': 'lost-1' })).status).toBe(500);
@@ -230,7 +230,7 @@ describe('studies over the handlers (dynalite)', () => {
     expect(made.map((s: { studyId: string }) => s.studyId)).toEqual([retry.body.studyId]);
   });
 
-  it('clears what a keyed warm-started create left before its study item when the retry carries another body', async () => {
+  it('clears what a keyed warm-started create left before its study item when the retry carries another body (failure injected in the client)', async () => {
     const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { lr: 0.001, layers: 1 + (i % 8), opt: 'sgd' }, value: i }));
     failNextWrite((c, i) => c === 'PutItemCommand' && i.Item?.sk === '#STUDY' && i.Item?.name === 'warm-keyed', false);
     expect((await api.call('POST', '/studies', { name: 'warm-keyed', space, warmStartFrom: { runs: runs(40) } }, { 'idempotency-key': 'warm-1' })).status).toBe(500);

@@ -274,7 +274,7 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.pendingDeletions(10, late)).not.toContain('warm');
   });
 
-  it('lists the priors of a create that died before its study item, once its grace is over, and sweeps them', async () => {
+  it('lists the priors of a create that died before its study item, once its grace is over, and sweeps them (failure injected in the client)', async () => {
     failNext('PutItem', (i) => str(i.Item?.sk) === STUDY_SK && str(i.Item?.pk) === 'STUDY#died');
     await expect(t.store.createStudy(study('died', new Date(now).toISOString()), priorsOf(60))).rejects.toThrow('injected crash');
     expect(await t.store.getStudy('died')).toBeUndefined();
@@ -286,7 +286,7 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.pendingDeletions(10, late)).not.toContain('died');
   });
 
-  it('drops only the marker of a create that died after writing its study', async () => {
+  it('drops only the marker of a create that died after writing its study (failure injected in the client)', async () => {
     failNext('DeleteItem', (i) => str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'half');
     await expect(t.store.createStudy(study('half', new Date(now).toISOString()), priorsOf(3))).rejects.toThrow('injected crash');
     expect(await t.store.pendingDeletions(10, late)).toContain('half');
