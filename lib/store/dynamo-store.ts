@@ -196,7 +196,7 @@ export class DynamoStudyStore implements StudyStore {
     return out.slice(0, limit);
   }
 
-  async finishDeletion(studyId: string, budgetMs: number): Promise<boolean> {
+  async finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<boolean> {
     // A create that wrote its study but died before dropping its marker: the study is whole, only the
     // marker is left. (A DELETE's marker while its study item still exists is a DELETE in progress.)
     if (await this.getStudy(studyId)) {
@@ -204,15 +204,29 @@ export class DynamoStudyStore implements StudyStore {
       const left = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId }, ConsistentRead: true }));
       return !left.Item;
     }
+    return this.sweepDeletion(studyId, Date.now() + budgetMs, nowMs);
+  }
+
+  clearAbandonedCreate(studyId: string, budgetMs: number): Promise<boolean> {
     return this.sweepDeletion(studyId, Date.now() + budgetMs);
   }
 
-  /** Deletes the study's partition a page at a time until done (then the marker) or past `deadline`. */
-  private async sweepDeletion(studyId: string, deadline: number): Promise<boolean> {
+  /**
+   * Deletes the study's partition a page at a time until done (then the marker) or past `deadline`.
+   * With `nowMs`, a create that is (again) inside its grace stops the sweep: a keyed create retried
+   * late may be writing under the same id right now.
+   */
+  private async sweepDeletion(studyId: string, deadline: number, nowMs?: number): Promise<boolean> {
     const pk = keys.studyPk(studyId);
+    const markerKey = { pk: DELETIONS_PK, sk: studyId };
+    const creating = async () => {
+      if (nowMs === undefined) return false;
+      const marker = await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
+      return typeof marker.Item?.creatingUntil === 'number' && marker.Item.creatingUntil > nowMs;
+    };
     // Every page starts from the partition's beginning: the items of the pages before are gone.
     for (;;) {
-      if (Date.now() >= deadline) return false;
+      if (Date.now() >= deadline || (await creating())) return false;
       const page = await this.db.send(
         new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' }),
       );
@@ -220,7 +234,20 @@ export class DynamoStudyStore implements StudyStore {
       await this.batchWriteAll(items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
       if (!page.LastEvaluatedKey) break;
     }
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId } }));
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: markerKey,
+          ...(nowMs === undefined
+            ? {}
+            : { ConditionExpression: 'attribute_not_exists(creatingUntil) OR creatingUntil <= :now', ExpressionAttributeValues: { ':now': nowMs } }),
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return false; // a create took the id up again meanwhile: its marker stays
+    }
     return true;
   }
 

@@ -81,7 +81,12 @@ export interface StudyStore {
    * Goes on sweeping a deletion for up to `budgetMs`; true when nothing is left to do (everything of
    * the study is gone, or the study of a create's leftover marker turns out to exist: only the marker goes).
    */
-  finishDeletion(studyId: string, budgetMs: number): Promise<boolean>;
+  finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<boolean>;
+  /**
+   * Clears what a create that died under an Idempotency-Key left under its reserved id, grace or not:
+   * for the retry that owns the key. True when nothing is left.
+   */
+  clearAbandonedCreate(studyId: string, budgetMs: number): Promise<boolean>;
 
   /** All runs in number order; with `afterNumber`, only the runs numbered above it (catch-up). */
   loadRuns(studyId: string, afterNumber?: number): Promise<Run[]>;

@@ -15,7 +15,7 @@ export async function finishDeletions(deps: TunerDeps, budgetMs = SWEEP_DELETION
     const left = deadline - Date.now();
     if (left <= 0) break;
     try {
-      if (await deps.store.finishDeletion(studyId, left)) finished++;
+      if (await deps.store.finishDeletion(studyId, left, deps.clock())) finished++;
     } catch (err) {
       failed++;
       logFailure(deps, 'sweep: a deletion failed', err, { studyId });

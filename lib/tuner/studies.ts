@@ -102,7 +102,7 @@ function createOnce(deps: TunerDeps, study: StoredStudy, priors: readonly PriorO
         return { value: createdView(earlier), result: id };
       }
       // An earlier attempt may have written part of its priors (for another body, even): clear them.
-      if (!(await deps.store.finishDeletion(id, DELETE_BUDGET_MS))) {
+      if (!(await deps.store.clearAbandonedCreate(id, DELETE_BUDGET_MS))) {
         throw new RetryLaterError(`an earlier attempt of request ${requestId} is still being cleared; retry shortly`, 1);
       }
     }

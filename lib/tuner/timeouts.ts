@@ -55,7 +55,7 @@ export async function sweepTimeouts(deps: TunerDeps, maxRuns = 1000): Promise<{ 
       // An ask that raced a DELETE can write its run after the study's sweep: no study, nothing to time
       // out or announce. Its runs are swept away like the rest of the study.
       if (!(await deps.store.getStudy(studyId))) {
-        await deps.store.finishDeletion(studyId, ORPHAN_SWEEP_BUDGET_MS);
+        await deps.store.finishDeletion(studyId, ORPHAN_SWEEP_BUDGET_MS, deps.clock());
         continue;
       }
       const runs = (await Promise.all(numbers.map((n) => deps.store.getRunByNumber(studyId, n)))).filter((r): r is Run => !!r);
