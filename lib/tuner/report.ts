@@ -14,6 +14,7 @@ import type { PruneDecision, StepValue } from '../pruners/pruner';
 import { getPruner } from '../pruners/registry';
 import { paramsProblems, orderParams } from '../space/transform';
 import type { StoredStudy } from '../store/store';
+import { offerBest } from './best';
 import { isoAt, type TunerDeps } from './deps';
 import { bodyFingerprint, keyReused, once } from './idempotency';
 import { requireStudy } from './studies';
@@ -140,15 +141,6 @@ export async function completeRun(deps: TunerDeps, input: { studyId: string; run
   }
   await publishSafely(deps.events, events, deps.logger);
   return runView(res.run, study);
-}
-
-/** Records a completed run as the study's best if it beats it (counting it as finished when `count`). */
-async function offerBest(deps: TunerDeps, study: StoredStudy, run: Run, now: number, count: boolean): Promise<TunerEvent[]> {
-  const best = { runId: run.runId, number: run.number, params: orderParams(study.space, run.params), value: run.value as number };
-  const { improved, previous } = await deps.store.recordFinished(study.studyId, best, study.direction, isoAt(now), count);
-  if (!improved) return [];
-  const data = { value: best.value, params: best.params, previous: previous ? { runId: previous.runId, number: previous.number, value: previous.value } : null };
-  return [makeEvent('BestImproved', study.studyId, { runId: run.runId, number: run.number, at: new Date(now), data })];
 }
 
 /** A completion that found the run already finished: the same answer for a repeat, 409 otherwise. */

@@ -1,6 +1,6 @@
 /** Study use cases: create (with warm start), read, list, stop, delete, export. */
 import { v4 as uuidv4 } from 'uuid';
-import type { Params, Run, Study } from '../domain/types';
+import { toMinimized, type Params, type Run, type Study } from '../domain/types';
 import { NotFoundError, RetryLaterError, ValidationError } from '../errors';
 import { publishSafely } from '../events/publisher';
 import { makeEvent } from '../events/types';
@@ -11,6 +11,7 @@ import { paramsProblems, orderParams } from '../space/transform';
 import { DEFAULT_STRATEGY, getStrategy } from '../strategies/registry';
 import type { Page, PriorObservation, StoredStudy } from '../store/store';
 import { DEFAULT_METRIC_TIMEOUT_SECONDS, DELETE_BUDGET_MS, MAX_WARM_START_RUNS } from './defaults';
+import { bestCompleted, offerBest } from './best';
 import { isoAt, type TunerDeps } from './deps';
 import { bodyFingerprint, keyReused, once } from './idempotency';
 import { expireOverdue } from './timeouts';
@@ -133,9 +134,17 @@ export async function requireStudy(deps: TunerDeps, studyId: string): Promise<St
 
 /** The study with counts by state and its best run; times out silent runs on the way. */
 export async function getStudy(deps: TunerDeps, studyId: string) {
-  const study = await requireStudy(deps, studyId);
+  let study = await requireStudy(deps, studyId);
   const runs = await deps.store.loadRuns(studyId);
   await expireOverdue(deps, studyId, runs);
+  // The runs are loaded anyway: a completed run better than the stored best (its completion failed
+  // before offering it, and nobody retried) becomes the best now.
+  const best = bestCompleted(runs, study);
+  if (best && (!study.best || toMinimized(best.value as number, study.direction) < toMinimized(study.best.value, study.direction))) {
+    const events = await offerBest(deps, study, best, deps.clock(), false);
+    await publishSafely(deps.events, events, deps.logger);
+    study = (await deps.store.getStudy(studyId)) ?? study;
+  }
   return studyView(study, runs);
 }
 
