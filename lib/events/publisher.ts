@@ -13,11 +13,14 @@ export interface PublishLogger {
   error(message: string, extra?: Record<string, unknown>): void;
 }
 
+/** Where errors go when no logger is injected: one JSON line on stderr. */
+export const stderrLogger: PublishLogger = { error: (message, extra) => console.error(JSON.stringify({ level: 'ERROR', message, ...extra })) };
+
 /** Publishes, and on failure logs instead of throwing: the state change already happened. */
 export async function publishSafely(
   publisher: EventPublisher,
   events: readonly TunerEvent[],
-  logger: PublishLogger = { error: (m, e) => console.error(JSON.stringify({ level: 'ERROR', message: m, ...e })) },
+  logger: PublishLogger = stderrLogger,
 ): Promise<void> {
   if (events.length === 0) return;
   try {

@@ -1,5 +1,5 @@
 /** What the use cases need from the outside world: passed in by wiring.ts (or a test), never imported. */
-import type { EventPublisher, PublishLogger } from '../events/publisher';
+import { stderrLogger, type EventPublisher, type PublishLogger } from '../events/publisher';
 import type { StudyStore } from '../store/store';
 
 export interface TunerDeps {
@@ -15,6 +15,5 @@ export const isoAt = (ms: number): string => new Date(ms).toISOString();
 /** Logs a failure the caller goes on past (through the injected logger; to stderr without one). */
 export function logFailure(deps: TunerDeps, message: string, err: unknown, extra: Record<string, unknown> = {}): void {
   const error = err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };
-  const logger = deps.logger ?? { error: (m: string, e?: Record<string, unknown>) => console.error(JSON.stringify({ level: 'ERROR', message: m, ...e })) };
-  logger.error(message, { ...extra, error });
+  (deps.logger ?? stderrLogger).error(message, { ...extra, error });
 }
