@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testApi, type TestApi } from '../support/api';
+import { failNext, type CallMatcher } from '../support/faults';
+
+/** The study update that offers a completed run as best (a throttled one stands for any failure). */
+const studyBestUpdate: CallMatcher = (op, i) => op === 'UpdateItem' && i.Key?.sk === '#STUDY' && i.UpdateExpression?.includes('best');
 
 describe('complete and metrics (dynalite)', () => {
   let api: TestApi;
@@ -25,26 +29,16 @@ describe('complete and metrics (dynalite)', () => {
     // A throttled or timed-out study update after the run's own write: the trainer sees a 500 and retries.
     const s = (await api.call('POST', '/studies', { name: 'lost-best', space: { x: { type: 'float', low: 0, high: 1 } } })).body.studyId;
     const run = (await api.call('POST', `/studies/${s}/runs`)).body;
-    const name = 'failStudyUpdate';
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Key?: Record<string, unknown>; UpdateExpression?: string };
-        if (context.commandName === 'UpdateItemCommand' && input.Key?.sk === '#STUDY' && input.UpdateExpression?.includes('best')) {
-          api.table.raw.middlewareStack.remove(name);
-          throw new Error('injected throttling');
-        }
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
+    failNext(api.table.raw, studyBestUpdate);
     expect((await api.call('POST', `/studies/${s}/runs/${run.runId}/complete`, { value: 0.25 })).status).toBe(500);
     expect((await api.deps.store.getStudy(s))?.best).toBeUndefined(); // the store, not GET: a GET repairs it (below)
     for (let i = 0; i < 2; i++) {
       const again = await api.call('POST', `/studies/${s}/runs/${run.runId}/complete`, { value: 0.25 });
       expect(again.status).toBe(200);
     }
-    const study = (await api.call('GET', `/studies/${s}`)).body;
-    expect(study.best).toMatchObject({ runId: run.runId, value: 0.25 });
+    // Recorded by the repeat itself (the store, before any GET could repair it).
+    expect((await api.deps.store.getStudy(s))?.best).toMatchObject({ runId: run.runId, value: 0.25 });
+    expect((await api.call('GET', `/studies/${s}`)).body.best).toMatchObject({ runId: run.runId, value: 0.25 });
     expect((await api.deps.store.getStudy(s))?.finishedRuns).toBeLessThanOrEqual(1); // never counted twice
     expect(api.events.events.filter((e) => e.studyId === s && e.eventType === 'BestImproved')).toHaveLength(1);
   });
@@ -53,18 +47,7 @@ describe('complete and metrics (dynalite)', () => {
     const s = (await api.call('POST', '/studies', { name: 'healed-best', direction: 'maximize', space: { x: { type: 'float', low: 0, high: 1 } } })).body.studyId;
     const [a, b] = [(await api.call('POST', `/studies/${s}/runs`)).body, (await api.call('POST', `/studies/${s}/runs`)).body];
     expect((await api.call('POST', `/studies/${s}/runs/${a.runId}/complete`, { value: 0.4 })).status).toBe(200);
-    const name = 'failBestUpdate';
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Key?: Record<string, unknown>; UpdateExpression?: string };
-        if (context.commandName === 'UpdateItemCommand' && input.Key?.sk === '#STUDY' && input.UpdateExpression?.includes('best')) {
-          api.table.raw.middlewareStack.remove(name);
-          throw new Error('injected throttling');
-        }
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
+    failNext(api.table.raw, studyBestUpdate);
     expect((await api.call('POST', `/studies/${s}/runs/${b.runId}/complete`, { value: 0.9 })).status).toBe(500);
     expect((await api.deps.store.getStudy(s))?.best).toMatchObject({ runId: a.runId, value: 0.4 });
     // The trainer is gone; the next read of the study sees run b and makes it the best, once.
