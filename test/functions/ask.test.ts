@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
 import { testApi, type TestApi } from '../support/api';
+import { failWhile } from '../support/faults';
 
 const space = { x: { type: 'float', low: -5, high: 5 }, n: { type: 'int', low: 1, high: 100, log: true } };
 
@@ -138,17 +139,8 @@ describe('ask (dynalite, real conditional writes)', () => {
 
   /** Makes every `finish` (marking the key done) or `release` (giving the claim up) of this key fail, as if the ask's process died there. */
   function crashOnClaim(step: 'finish' | 'release', key: string): () => void {
-    const name = `crash-${step}-${key}`;
     const marker = step === 'finish' ? ':done' : ':zero';
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { Key?: Record<string, unknown>; ExpressionAttributeValues?: Record<string, unknown> };
-        if (context.commandName === 'UpdateItemCommand' && input.Key?.sk === `REQ#${key}` && marker in (input.ExpressionAttributeValues ?? {})) throw new Error('injected crash');
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    return () => api.table.raw.middlewareStack.remove(name);
+    return failWhile(api.table.raw, (op, i) => op === 'UpdateItem' && i.Key?.sk === `REQ#${key}` && marker in (i.ExpressionAttributeValues ?? {}));
   }
 
   it('answers the retry of an ask that made its run but failed to record its key with that run, not a second one (failure injected in the client)', async () => {

@@ -11,9 +11,12 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../lib/random';
 import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
 import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type Reply, type TestApi } from '../support/api';
+import { injectFailures, type Fate } from '../support/faults';
+import { expectConsistentStudy } from '../support/study-invariants';
 
 type Kind = 'ask' | 'complete' | 'fail' | 'metric' | 'heartbeat' | 'silence' | 'enqueue' | 'stop' | 'read';
 interface Op {
@@ -40,27 +43,16 @@ const space = { x: { type: 'float', low: 0, high: 1 }, c: { type: 'categorical',
 const MAX_ATTEMPTS = 40;
 const TIMEOUT_S = 60;
 
-/** mulberry32: the injector's own reproducible coin. */
-function coin(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('workloads with DynamoDB failing under them (dynalite, failures injected in the client)', () => {
   let api: TestApi;
   /** What happens to DynamoDB call number `call` while on: passes, fails before the table, or after it (answer lost). */
-  let fate: ((call: number) => 'pass' | 'before' | 'after') | undefined;
+  let fate: ((call: number) => Fate) | undefined;
   let calls = 0;
   let property = 0;
   /** Random fates: one in `every` calls fails, `budget` in all, half before the table and half after. */
   function randomFates(every: number, budget: number, seed: number) {
-    const rand = coin(seed);
+    const rng = createRng(seed);
+    const rand = () => rng.next();
     let injected = 0;
     return () => {
       if (injected >= budget || rand() * every >= 1) return 'pass' as const;
@@ -72,16 +64,7 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
     // Hundreds of injected 500s would each log an error line; the logger is made on the first request.
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     api = await testApi();
-    api.table.raw.middlewareStack.add(
-      (next) => async (args) => {
-        const f = fate ? fate(calls++) : 'pass';
-        if (f === 'pass') return next(args);
-        if (f === 'before') throw Object.assign(new Error('injected: request failed'), { name: 'InjectedFault' });
-        await next(args);
-        throw Object.assign(new Error('injected: answer lost'), { name: 'InjectedFault' });
-      },
-      { step: 'initialize', name: 'injectFaults' },
-    );
+    injectFailures(api.table.raw, () => (fate ? fate(calls++) : 'pass'));
   });
 
   /**
@@ -218,17 +201,9 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         expect(named.map((st: { studyId: string }) => st.studyId)).toEqual([id]);
         const study = (await api.call('GET', `/studies/${id}`)).body;
         const runs = (await api.call('GET', `/studies/${id}/export`)).body.runs as any[];
+        expectConsistentStudy(study, runs, { maxRuns: w.maxRuns, completedWith });
         // One run per ask that got one: none left behind by an attempt that failed after making it.
-        expect(runs.map((r) => r.number)).toEqual(runs.map((_, i) => i));
         expect(runs.length).toBe(asks - refused);
-        if (w.maxRuns !== undefined) expect(runs.length).toBeLessThanOrEqual(w.maxRuns);
-        const counts: Record<string, number> = { running: 0, completed: 0, failed: 0, pruned: 0, timed_out: 0 };
-        for (const r of runs) counts[r.state]++;
-        expect(study.counts).toEqual(counts);
-        for (const [runId, value] of completedWith) expect(runs.find((r) => r.runId === runId)).toMatchObject({ state: 'completed', value });
-        const completed = runs.filter((r) => r.state === 'completed');
-        if (completed.length > 0) expect(study.best.value).toBe(Math.min(...completed.map((r) => r.value)));
-        else expect(study.best ?? null).toBeNull();
         // Each enqueued list once: the queue holds exactly the answered calls' entries, nothing of the failed attempts.
         const queue = await api.deps.store.loadQueue(id);
         expect(queue.map((q) => q.seq).sort((a, b) => a - b)).toEqual(enqueued.flatMap((e) => e.seqs).sort((a, b) => a - b));

@@ -3,6 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepTimeouts } from '../../lib/tuner/timeouts';
 import { testApi, type TestApi } from '../support/api';
+import { failNext } from '../support/faults';
 
 const space = { x: { type: 'float', low: 0, high: 1 }, k: { type: 'int', low: 1, high: 4 } };
 
@@ -100,15 +101,8 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     const queued = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, k: (i % 4) + 1 }));
     // The second of the call's two batches fails (injected through the real client): 25 entries are written.
     let batches = 0;
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'BatchWriteItemCommand' && ++batches === 2) throw new Error('injected crash');
-        return next(args);
-      },
-      { step: 'initialize', name: 'crashEnqueue' },
-    );
+    failNext(api.table.raw, (op) => op === 'BatchWriteItem' && ++batches === 2);
     const failed = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued });
-    api.table.raw.middlewareStack.remove('crashEnqueue');
     expect(failed.status).toBe(500);
     expect(await api.deps.store.loadQueue(id)).toEqual([]);
     expect((await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued })).status).toBe(201);
@@ -130,16 +124,8 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     // The table applies the whole call, and the answer is lost on the way back (injected): the retry
     // finds the entries written under its key.
     let batches = 0;
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const out = await next(args);
-        if (context.commandName === 'BatchWriteItemCommand' && ++batches === 2) throw new Error('injected: answer lost');
-        return out;
-      },
-      { step: 'initialize', name: 'loseAnswer' },
-    );
+    failNext(api.table.raw, (op) => op === 'BatchWriteItem' && ++batches === 2, 'after');
     const lost = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-2' });
-    api.table.raw.middlewareStack.remove('loseAnswer');
     expect(lost.status).toBe(500);
     const retry = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: queued }, { 'idempotency-key': 'list-2' });
     expect(retry.status).toBe(201);

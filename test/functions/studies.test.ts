@@ -3,6 +3,7 @@ import { CREATE_GRACE_MS } from '../../lib/store/dynamo-store';
 import { deleteStudy } from '../../lib/tuner/studies';
 import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type TestApi } from '../support/api';
+import { failNext } from '../support/faults';
 
 const space = {
   lr: { type: 'float', low: 1e-5, high: 1e-1, log: true },
@@ -164,17 +165,9 @@ describe('studies over the handlers (dynalite)', () => {
   it('leaves no trace of a warm-started create that crashed half-way once the sweep has run after it (failure injected in the client)', async () => {
     // The request dies (injected through the real client) after writing its priors, before the study item.
     const name = 'crashes-after-priors';
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const item = (args.input as { Item?: Record<string, unknown> }).Item;
-        if (context.commandName === 'PutItemCommand' && item?.sk === '#STUDY' && item.name === name) throw new Error('injected crash');
-        return next(args);
-      },
-      { step: 'initialize', name: 'crashCreate' },
-    );
+    failNext(api.table.raw, (op, i) => op === 'PutItem' && i.Item?.sk === '#STUDY' && i.Item?.name === name);
     const runs = Array.from({ length: 30 }, (_, i) => ({ params: { lr: 0.001, layers: 1 + (i % 8), opt: 'sgd' }, value: i }));
     const res = await api.call('POST', '/studies', { name, space, warmStartFrom: { runs } });
-    api.table.raw.middlewareStack.remove('crashCreate');
     expect(res.status).toBe(500);
     const [studyId] = await api.deps.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER);
     expect(await api.deps.store.loadPriors(studyId)).toHaveLength(30);
@@ -205,24 +198,11 @@ describe('studies over the handlers (dynalite)', () => {
     expect((await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === 'keyed-race')).toHaveLength(1);
   });
 
-  /** Fails the next write matching `matches` (before the table sees it, or after it applied it: `lost`). */
-  function failNextWrite(matches: (commandName: string, input: Record<string, any>) => boolean, lost: boolean) {
-    const name = `failNextWrite-${Math.random()}`;
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (!matches(context.commandName ?? '', args.input as Record<string, any>)) return next(args);
-        api.table.raw.middlewareStack.remove(name);
-        if (lost) await next(args);
-        throw new Error(lost ? 'injected: answer lost' : 'injected crash');
-      },
-      { step: 'initialize', name },
-    );
-  }
   const studiesNamed = async (name: string) => (await api.call('GET', '/studies?limit=100')).body.studies.filter((s: { name: string }) => s.name === name);
 
   it('answers the retry of a keyed create whose answer was lost with the study it made, not a second one (failure injected in the client)', async () => {
     const body = { name: 'lost-create', space };
-    failNextWrite((c, i) => c === 'PutItemCommand' && i.Item?.name === 'lost-create', true);
+    failNext(api.table.raw, (op, i) => op === 'PutItem' && i.Item?.name === 'lost-create', 'after');
     expect((await api.call('POST', '/studies', body, { 'idempotency-key': 'lost-1' })).status).toBe(500);
     const retry = await api.call('POST', '/studies', body, { 'idempotency-key': 'lost-1' });
     expect(retry.status).toBe(201);
@@ -232,7 +212,7 @@ describe('studies over the handlers (dynalite)', () => {
 
   it('clears what a keyed warm-started create left before its study item when the retry carries another body (failure injected in the client)', async () => {
     const runs = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { lr: 0.001, layers: 1 + (i % 8), opt: 'sgd' }, value: i }));
-    failNextWrite((c, i) => c === 'PutItemCommand' && i.Item?.sk === '#STUDY' && i.Item?.name === 'warm-keyed', false);
+    failNext(api.table.raw, (op, i) => op === 'PutItem' && i.Item?.sk === '#STUDY' && i.Item?.name === 'warm-keyed');
     expect((await api.call('POST', '/studies', { name: 'warm-keyed', space, warmStartFrom: { runs: runs(40) } }, { 'idempotency-key': 'warm-1' })).status).toBe(500);
     // The client changes its mind (a bug, but not one to corrupt the study over): 25 runs under the same key.
     const retry = await api.call('POST', '/studies', { name: 'warm-keyed', space, warmStartFrom: { runs: runs(25) } }, { 'idempotency-key': 'warm-1' });

@@ -8,6 +8,7 @@ import { deleteStudy } from '../../lib/tuner/studies';
 import { sweep } from '../../lib/tuner/sweep';
 import { setDeps } from '../../lib/wiring';
 import { testApi, type TestApi } from '../support/api';
+import { failWhile } from '../support/faults';
 
 const space = { x: { type: 'float', low: 0, high: 1 } };
 
@@ -18,19 +19,6 @@ describe('the sweep with failures (dynalite, failures injected in the client)', 
     api = await testApi();
     api.deps.logger = { error: (message, extra) => void logged.push(`${message} ${JSON.stringify(extra)}`) };
   });
-
-  /** Fails every DynamoDB call matching `matches` until the returned function is called. */
-  function failWhile(matches: (commandName: string, input: Record<string, any>) => boolean): () => void {
-    const name = `failWhile-${Math.random()}`;
-    api.table.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (matches(context.commandName ?? '', args.input as Record<string, any>)) throw new Error('injected failure');
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-    return () => api.table.raw.middlewareStack.remove(name);
-  }
 
   /** A study with a running run and a metric, deleted with no time to sweep it: left to the sweeper. */
   async function leftForTheSweeper(): Promise<string> {
@@ -43,7 +31,7 @@ describe('the sweep with failures (dynalite, failures injected in the client)', 
 
   it('finishes the other deletions when one fails every time, and that one once it stops failing', async () => {
     const [stuck, other] = [await leftForTheSweeper(), await leftForTheSweeper()];
-    const heal = failWhile((c, i) => c === 'QueryCommand' && i.ExpressionAttributeValues?.[':pk'] === `STUDY#${stuck}`);
+    const heal = failWhile(api.table.raw, (op, i) => op === 'Query' && i.ExpressionAttributeValues?.[':pk'] === `STUDY#${stuck}`);
     const first = await sweep(api.deps);
     expect(first).toMatchObject({ deletionsFinished: 1, deletionsPending: 1, failed: 1 });
     expect(await api.deps.store.loadRuns(other)).toEqual([]);
@@ -58,7 +46,7 @@ describe('the sweep with failures (dynalite, failures injected in the client)', 
     const run = (await api.call('POST', `/studies/${id}/runs`, {})).body;
     const deleted = await leftForTheSweeper();
     api.advance(61_000);
-    const heal = failWhile((c, i) => c === 'QueryCommand' && i.IndexName === 'gsi1' && i.ExpressionAttributeValues?.[':p'] === 'RUNNING');
+    const heal = failWhile(api.table.raw, (op, i) => op === 'Query' && i.IndexName === 'gsi1' && i.ExpressionAttributeValues?.[':p'] === 'RUNNING');
     setDeps(api.deps);
     await expect(handler()).rejects.toThrow('1 part(s) failed');
     expect(await api.deps.store.loadRuns(deleted)).toEqual([]);

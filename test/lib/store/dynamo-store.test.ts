@@ -7,6 +7,7 @@ import { CREATE_GRACE_MS } from '../../../lib/store/dynamo-store';
 import type { StoredStudy } from '../../../lib/store/store';
 import { DELETIONS_PK, STUDY_SK } from '../../../lib/store/table';
 import { freshTable } from '../../support/dynamo';
+import { failNext, interleaveBefore } from '../../support/faults';
 
 const study = (studyId: string, createdAt = '2026-01-01T00:00:00.000Z'): StoredStudy => ({
   studyId,
@@ -241,28 +242,6 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.pendingDeletions(10, Date.now())).not.toContain('cut');
   });
 
-  /**
-   * Makes the adapter's next matching write fail the way a crashed request would (the process stops
-   * there), through the real client's middleware; `before` runs first, to interleave another request.
-   */
-  function failNext(op: string, matches: (input: Record<string, any>) => boolean, before?: () => Promise<unknown>) {
-    const name = `fail-${op}-${Math.random()}`;
-    t.raw.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as Record<string, any>;
-        if (context.commandName === `${op}Command` && matches(input)) {
-          t.raw.middlewareStack.remove(name);
-          if (before) {
-            await before();
-            return next(args);
-          }
-          throw new Error('injected crash');
-        }
-        return next(args);
-      },
-      { step: 'initialize', name },
-    );
-  }
   const str = (v: any): string | undefined => (typeof v === 'string' ? v : v?.S);
   const priorsOf = (n: number) => Array.from({ length: n }, (_, i) => ({ params: { x: i / n }, value: i, state: 'completed' as const }));
   const now = Date.parse('2026-06-01T00:00:00.000Z');
@@ -275,7 +254,7 @@ describe('DynamoStudyStore (dynalite)', () => {
   });
 
   it('lists the priors of a create that died before its study item, once its grace is over, and sweeps them (failure injected in the client)', async () => {
-    failNext('PutItem', (i) => str(i.Item?.sk) === STUDY_SK && str(i.Item?.pk) === 'STUDY#died');
+    failNext(t.raw, (op, i) => op === 'PutItem' && str(i.Item?.sk) === STUDY_SK && str(i.Item?.pk) === 'STUDY#died');
     await expect(t.store.createStudy(study('died', new Date(now).toISOString()), priorsOf(60))).rejects.toThrow('injected crash');
     expect(await t.store.getStudy('died')).toBeUndefined();
     expect(await t.store.loadPriors('died')).toHaveLength(60); // invisible, but there
@@ -292,7 +271,7 @@ describe('DynamoStudyStore (dynalite)', () => {
   });
 
   it('drops only the marker of a create that died after writing its study (failure injected in the client)', async () => {
-    failNext('DeleteItem', (i) => str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'half');
+    failNext(t.raw, (op, i) => op === 'DeleteItem' && str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'half');
     await expect(t.store.createStudy(study('half', new Date(now).toISOString()), priorsOf(3))).rejects.toThrow('injected crash');
     expect(await t.store.pendingDeletions(10, late)).toContain('half');
     expect(await t.store.finishDeletion('half', 60_000, late)).toBe(true);
@@ -304,9 +283,9 @@ describe('DynamoStudyStore (dynalite)', () => {
   it("keeps a DELETE's marker that replaced a create's before the create could drop its own", async () => {
     // The DELETE lands between the create's study item and its marker drop: the study is gone, and
     // its sweep (given no time here) must stay listed, grace or not.
-    failNext(
-      'DeleteItem',
-      (i) => str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'raced',
+    interleaveBefore(
+      t.raw,
+      (op, i) => op === 'DeleteItem' && str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'raced',
       () => t.store.deleteStudy('raced', 0),
     );
     await t.store.createStudy(study('raced', new Date(now).toISOString()), priorsOf(3));

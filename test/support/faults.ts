@@ -1,0 +1,58 @@
+/**
+ * DynamoDB failures injected through the real client's middleware (the one thing here that stands in
+ * for AWS): a call fails before the table sees it ('before': a throttle, a request that died), or after
+ * the table applied it ('after': the answer lost on the way back). dynalite and the client stay real.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export type Fate = 'pass' | 'before' | 'after';
+/** `op` is the DynamoDB operation ('PutItem', 'UpdateItem', ...), `input` its (document client) input. */
+export type CallMatcher = (op: string, input: Record<string, any>) => boolean;
+
+let installed = 0;
+
+/** Decides the fate of every call of `client` until the returned function removes the injector. */
+export function injectFailures(client: DynamoDBClient, fateOf: (op: string, input: Record<string, any>) => Fate): () => void {
+  const name = `injectFailures-${++installed}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const fate = fateOf((context.commandName ?? '').replace(/Command$/, ''), args.input as Record<string, any>);
+      if (fate === 'pass') return next(args);
+      if (fate === 'before') throw new Error('injected crash');
+      await next(args);
+      throw new Error('injected: answer lost');
+    },
+    { step: 'initialize', name },
+  );
+  return () => client.middlewareStack.remove(name);
+}
+
+/** Fails the next call that `matches`, once (`fate` 'before' or 'after' the table). */
+export function failNext(client: DynamoDBClient, matches: CallMatcher, fate: Exclude<Fate, 'pass'> = 'before'): void {
+  let done = false;
+  const remove = injectFailures(client, (op, input) => {
+    if (done || !matches(op, input)) return 'pass';
+    done = true;
+    remove();
+    return fate;
+  });
+}
+
+/** Fails every call that `matches` until the returned function is called. */
+export function failWhile(client: DynamoDBClient, matches: CallMatcher): () => void {
+  return injectFailures(client, (op, input) => (matches(op, input) ? 'before' : 'pass'));
+}
+
+/** Runs `other` (another request) just before the next call that `matches` goes out: an interleaving, not a failure. */
+export function interleaveBefore(client: DynamoDBClient, matches: CallMatcher, other: () => Promise<unknown>): void {
+  const name = `interleaveBefore-${++installed}`;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!matches((context.commandName ?? '').replace(/Command$/, ''), args.input as Record<string, any>)) return next(args);
+      client.middlewareStack.remove(name);
+      await other();
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+}
