@@ -27,7 +27,23 @@ export interface HandlerContext<B, Q> {
   headers: Record<string, string>;
   deps: TunerDeps;
   event: APIGatewayProxyEvent;
+  /**
+   * In Lambda: the time (epoch ms, real clock) by which the use case should stop its loops so that the
+   * answer still goes out before the function's timeout. Undefined where nothing times out (local mode).
+   */
+  answerBy: number | undefined;
 }
+
+/** What a handler needs of Lambda's context object. */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+}
+
+/**
+ * Time kept back from the function's remaining time for what follows a loop: publishing the events
+ * (SNS: 1 s to connect, 2 s per request) and recording an idempotency key.
+ */
+export const ANSWER_RESERVE_MS = 3_000;
 
 export interface HandlerSpec<BS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
   body?: BS;
@@ -43,8 +59,10 @@ type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;
 export function httpHandler<BS extends z.ZodType | undefined = undefined, QS extends z.ZodType | undefined = undefined>(
   spec: HandlerSpec<BS, QS>,
   fn: (ctx: HandlerContext<Out<BS>, Out<QS>>) => Promise<unknown>,
-): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
-  return async (event) => {
+): (event: APIGatewayProxyEvent, context?: LambdaContextLike) => Promise<APIGatewayProxyResult> {
+  return async (event, context) => {
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const answerBy = typeof remaining === 'number' ? Date.now() + remaining - ANSWER_RESERVE_MS : undefined;
     const requestId = event.requestContext?.requestId;
     const logger = getLogger();
     const metrics = getMetrics();
@@ -58,7 +76,7 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
       const path = checkPath(event.pathParameters ?? {});
       const body = spec.body ? parseBody(event, headers, spec.body) : undefined;
       const query = spec.query ? parseQuery(event, spec.query) : undefined;
-      const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event });
+      const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event, answerBy });
       status = spec.status ?? 200;
       return status === 204 ? { statusCode: 204, headers: {}, body: '' } : fitted(json(status, result), spec.tooLargeHint);
     } catch (err) {

@@ -101,6 +101,7 @@ function decide({ direction, options: o, run, others }: PruneInput<AshaOptions>)
 export const ashaPruner: Pruner<AshaOptions> = {
   name: 'asha',
   parseOptions,
+  startupRuns: () => 0,
   stepsToLoad: ({ step, options, curve }) => (isDecisionStep(step, curve, options) ? [step] : []),
   decide,
 };

@@ -67,6 +67,7 @@ function decide({ direction, options: o, run, others, finishedRuns }: PruneInput
 export const medianPruner: Pruner<MedianOptions> = {
   name: 'median',
   parseOptions: (raw) => parseWith(schema, raw, 'pruner'),
+  startupRuns: (options) => options.startupRuns,
   // During startup nothing is decided: load nothing.
   stepsToLoad: ({ step, options, curve, finishedRuns }) =>
     (finishedRuns ?? Infinity) >= options.startupRuns && isCheckStep(step, curve, options) ? [step] : [],

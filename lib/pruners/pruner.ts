@@ -22,7 +22,7 @@ export interface PruneInput<O = Record<string, unknown>> {
   run: { number: number; step: number; value: number; curve: ReadonlyMap<number, number> };
   /** Values other runs reported at each step returned by `stepsToLoad` (this run excluded). */
   others: ReadonlyMap<number, readonly StepValue[]>;
-  /** How many runs of the study have finished (completed or pruned): for startup thresholds. */
+  /** How many runs of the study have finished (completed or pruned), counted up to `startupRuns(options)`. */
   finishedRuns: number;
 }
 
@@ -36,6 +36,11 @@ export interface Pruner<O = Record<string, unknown>> {
   readonly name: string;
   /** Validates and fills in defaults; throws ValidationError with paths like `pruner.warmupSteps`. */
   parseOptions(raw: Record<string, unknown>): O;
+  /**
+   * How many finished runs (completed or pruned) `decide` needs to know of at most: the service counts
+   * the study's finished runs up to this number and passes the count as `finishedRuns` (0: none needed).
+   */
+  startupRuns(options: O): number;
   /** The steps whose values of other runs `decide` needs for this report (may be empty). */
   stepsToLoad(input: { step: number; options: O; curve: ReadonlyMap<number, number>; finishedRuns?: number }): number[];
   decide(input: PruneInput<O>): PruneDecision;

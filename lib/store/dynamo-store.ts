@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { v4 as uuidv4 } from 'uuid';
 import type { BestRun, Direction, Params, Run, RunState, StudyState } from '../domain/types';
-import { ConflictError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { decodeCursor, encodeCursor } from './cursor';
 import type {
   ClaimResult,
@@ -30,7 +30,15 @@ import type {
 } from './store';
 import { CREATE_REQUESTS_PK, DELETIONS_PK, keys, RUNNING_GSI_PK, STUDIES_GSI_PK, STUDY_SK, TABLE_KEYS } from './table';
 
-const KEY_ATTRS = new Set(['pk', 'sk', 'lsi1', 'gsi1pk', 'gsi1sk', TABLE_KEYS.ttlAttribute]);
+/**
+ * Attributes that are the store's own, never part of a study or run: keys, and the write tokens below.
+ *
+ * Write tokens: the SDK retries a call whose answer was lost (a timeout, a 500) by itself, and a
+ * conditional write that the table had applied then fails its own condition on the second attempt.
+ * Each conditional write therefore stores a token of its own, and a condition failure whose item holds
+ * that token is the same call's write, not a competing one.
+ */
+const KEY_ATTRS = new Set(['pk', 'sk', 'lsi1', 'gsi1pk', 'gsi1sk', TABLE_KEYS.ttlAttribute, 'rev', 'bestBy', 'previousBest', 'createdBy', 'stateBy', 'deletedBy', 'w']);
 /** Claims of idempotency keys live a day (TTL in AWS; dynalite keeps them). */
 const REQUEST_TTL_SECONDS = 24 * 3600;
 
@@ -52,6 +60,8 @@ const WRITE_CONCURRENCY = 8;
  * longest timeout (the API's functions stop at 10 s), so the sweeper never races a live create.
  */
 export const CREATE_GRACE_MS = 15 * 60_000;
+/** How long after a DELETE a request that read the study before it may still write under it (the same bound). */
+export const DELETION_GRACE_MS = CREATE_GRACE_MS;
 
 /** Keys that put a running run in the sweeper's index (sparse: only while running). */
 function runningKeys(run: Run): Record<string, string> {
@@ -88,23 +98,19 @@ export class DynamoStudyStore implements StudyStore {
       await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: DELETIONS_PK, sk: study.studyId, studyId: study.studyId, creatingUntil } }));
       await this.putPriors(study.studyId, priors);
     }
+    const Key = { pk: keys.studyPk(study.studyId), sk: STUDY_SK };
+    const token = uuidv4();
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: keys.studyPk(study.studyId),
-            sk: STUDY_SK,
-            gsi1pk: STUDIES_GSI_PK,
-            gsi1sk: keys.studiesGsiSk(study.createdAt, study.studyId),
-            ...study,
-          },
+          Item: { ...Key, gsi1pk: STUDIES_GSI_PK, gsi1sk: keys.studiesGsiSk(study.createdAt, study.studyId), ...study, createdBy: token },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) throw new ConflictError('StudyAlreadyExists', `a study with id ${study.studyId} already exists`);
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      if (!(await this.ownWrite(Key, 'createdBy', token))) throw new ConflictError('StudyAlreadyExists', `a study with id ${study.studyId} already exists`);
     }
     if (priors.length > 0) await this.dropCreateMarker(study.studyId);
   }
@@ -118,6 +124,12 @@ export class DynamoStudyStore implements StudyStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
+  }
+
+  /** The item at `Key` if its `attr` holds `token`: a write of this call that the SDK sent again (see KEY_ATTRS). */
+  private async ownWrite(Key: Record<string, string>, attr: string, token: string): Promise<Record<string, unknown> | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return r.Item && r.Item[attr] === token ? r.Item : undefined;
   }
 
   async getStudy(studyId: string): Promise<StoredStudy | undefined> {
@@ -145,41 +157,57 @@ export class DynamoStudyStore implements StudyStore {
     return { items: (r.Items ?? []).map((i) => strip<StoredStudy>(i)), nextCursor: encodeCursor(r.LastEvaluatedKey) };
   }
 
-  async setStudyState(studyId: string, state: StudyState, now: string): Promise<StoredStudy | undefined> {
+  async setStudyState(studyId: string, state: StudyState, now: string): Promise<{ study: StoredStudy; changed: boolean } | undefined> {
+    const Key = { pk: keys.studyPk(studyId), sk: STUDY_SK };
+    const token = uuidv4();
     try {
       const r = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: keys.studyPk(studyId), sk: STUDY_SK },
-          UpdateExpression: 'SET #s = :s, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(pk)',
+          Key,
+          UpdateExpression: 'SET #s = :s, updatedAt = :now, stateBy = :t',
+          // Only a change is a change: two stops at once make one StudyStopped.
+          ConditionExpression: 'attribute_exists(pk) AND #s <> :s',
           ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':s': state, ':now': now },
+          ExpressionAttributeValues: { ':s': state, ':now': now, ':t': token },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip<StoredStudy>(r.Attributes ?? {});
+      return { study: strip<StoredStudy>(r.Attributes ?? {}), changed: true };
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      throw err;
+      if (!isConditionFailure(err)) throw err;
     }
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return r.Item ? { study: strip<StoredStudy>(r.Item), changed: r.Item.stateBy === token } : undefined;
   }
 
-  async deleteStudy(studyId: string, budgetMs: number): Promise<{ existed: boolean; finished: boolean }> {
+  async deleteStudy(studyId: string, budgetMs: number, nowMs: number): Promise<{ existed: boolean; finished: boolean }> {
     const deadline = Date.now() + budgetMs;
+    const Key = { pk: keys.studyPk(studyId), sk: STUDY_SK };
     // The marker goes in first: whatever stops this request (its time, a crash) leaves the rest of the
-    // study listed for the sweeper, never orphaned.
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: DELETIONS_PK, sk: studyId, studyId } }));
+    // study listed for the sweeper, never orphaned. `deletedAt` starts the grace of the final re-sweep.
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: DELETIONS_PK, sk: studyId, studyId, deletedAt: nowMs } }));
+    // The study item is claimed before it is deleted, so that of two DELETEs exactly one answers 204 and
+    // announces it, even when the SDK sends the claim twice (the delete itself is then unconditional).
+    const token = uuidv4();
     let existed = true;
     try {
       await this.db.send(
-        new DeleteCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: STUDY_SK }, ConditionExpression: 'attribute_exists(pk)' }),
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: 'SET deletedBy = :t',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedBy)',
+          ExpressionAttributeValues: { ':t': token },
+        }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      existed = false; // already gone: still sweep what an earlier delete may have left under it
+      // Gone, or claimed by another DELETE: still sweep what an earlier delete may have left under it.
+      existed = !!(await this.ownWrite(Key, 'deletedBy', token));
     }
-    return { existed, finished: await this.sweepDeletion(studyId, deadline) };
+    if (existed) await this.db.send(new DeleteCommand({ TableName: this.table, Key }));
+    return { existed, finished: await this.sweepDeletion(studyId, deadline, { nowMs, live: false }) };
   }
 
   async pendingDeletions(limit: number, nowMs: number): Promise<string[]> {
@@ -189,8 +217,9 @@ export class DynamoStudyStore implements StudyStore {
       const r = await this.db.send(
         new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': DELETIONS_PK }, ExclusiveStartKey: start }),
       );
-      // A create still inside its grace may be writing right now: its items are not orphans yet.
-      for (const i of r.Items ?? []) if (!(typeof i.creatingUntil === 'number' && i.creatingUntil > nowMs)) out.push(i.studyId as string);
+      // A create still inside its grace may be writing right now: its items are not orphans yet. A swept
+      // deletion waits for its re-sweep until every request that raced it has ended.
+      for (const i of r.Items ?? []) if (!(Number(i.creatingUntil) > nowMs) && !(Number(i.sweepAgainAt) > nowMs)) out.push(i.studyId as string);
       start = r.LastEvaluatedKey;
     } while (start && out.length < limit);
     return out.slice(0, limit);
@@ -204,7 +233,7 @@ export class DynamoStudyStore implements StudyStore {
       const left = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId }, ConsistentRead: true }));
       return !left.Item;
     }
-    return this.sweepDeletion(studyId, Date.now() + budgetMs, nowMs);
+    return this.sweepDeletion(studyId, Date.now() + budgetMs, { nowMs, live: true });
   }
 
   clearAbandonedCreate(studyId: string, budgetMs: number): Promise<boolean> {
@@ -212,36 +241,66 @@ export class DynamoStudyStore implements StudyStore {
   }
 
   /**
-   * Deletes the study's partition a page at a time until done (then the marker) or past `deadline`.
-   * With `nowMs`, a create that is (again) inside its grace stops the sweep: a keyed create retried
-   * late may be writing under the same id right now.
+   * Deletes the study's partition a page at a time until done or past `deadline`. Then the marker:
+   * - a DELETE's marker is kept as a tombstone until DELETION_GRACE_MS after the DELETE, and the
+   *   partition is swept once more then: a request that read the study just before the DELETE (a
+   *   metric, an enqueue, an ask) may still write under it, and nothing else would ever find that item;
+   * - otherwise it goes (a create's leftover, or with no `at`, the keyed create clearing its own id).
+   * With `live`, a create that is (again) inside its grace stops the sweep: a keyed create retried late
+   * may be writing under the same id right now.
    */
-  private async sweepDeletion(studyId: string, deadline: number, nowMs?: number): Promise<boolean> {
+  private async sweepDeletion(studyId: string, deadline: number, at?: { nowMs: number; live: boolean }): Promise<boolean> {
     const pk = keys.studyPk(studyId);
     const markerKey = { pk: DELETIONS_PK, sk: studyId };
-    const creating = async () => {
-      if (nowMs === undefined) return false;
-      const marker = await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
-      return typeof marker.Item?.creatingUntil === 'number' && marker.Item.creatingUntil > nowMs;
+    let marker: Record<string, unknown> | undefined;
+    const readMarker = async () => {
+      if (at) marker = (await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }))).Item;
+      return marker;
     };
+    const creating = () => at?.live === true && Number(marker?.creatingUntil) > at.nowMs;
     // Every page starts from the partition's beginning: the items of the pages before are gone.
     for (;;) {
-      if (Date.now() >= deadline || (await creating())) return false;
+      await readMarker();
+      if (Date.now() >= deadline || creating()) return false;
       const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' }),
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: 'pk, sk',
+          // What a request racing the DELETE wrote a moment ago must be in the last page too.
+          ConsistentRead: true,
+        }),
       );
       const items = page.Items ?? [];
       await this.batchWriteAll(items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })));
       if (!page.LastEvaluatedKey) break;
+    }
+    const deletedAt = Number(marker?.deletedAt);
+    if (at && Number.isFinite(deletedAt) && deletedAt + DELETION_GRACE_MS > at.nowMs) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: markerKey,
+            UpdateExpression: 'SET sweepAgainAt = :again',
+            ConditionExpression: 'deletedAt = :at',
+            ExpressionAttributeValues: { ':again': deletedAt + DELETION_GRACE_MS, ':at': deletedAt },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      return true;
     }
     try {
       await this.db.send(
         new DeleteCommand({
           TableName: this.table,
           Key: markerKey,
-          ...(nowMs === undefined
-            ? {}
-            : { ConditionExpression: 'attribute_not_exists(creatingUntil) OR creatingUntil <= :now', ExpressionAttributeValues: { ':now': nowMs } }),
+          ...(at?.live
+            ? { ConditionExpression: 'attribute_not_exists(creatingUntil) OR creatingUntil <= :now', ExpressionAttributeValues: { ':now': at.nowMs } }
+            : {}),
         }),
       );
     } catch (err) {
@@ -326,9 +385,10 @@ export class DynamoStudyStore implements StudyStore {
       );
       return 'inserted';
     } catch (err) {
-      if (isConditionFailure(err)) return 'taken';
-      throw err;
+      if (!isConditionFailure(err)) throw err;
     }
+    // The run id is this call's own: finding it under the number means the SDK sent our write twice.
+    return (await this.getRunByNumber(run.studyId, run.number))?.runId === run.runId ? 'inserted' : 'taken';
   }
 
   async listOverdueRuns(nowMs: number, limit: number): Promise<{ studyId: string; number: number }[]> {
@@ -393,6 +453,9 @@ export class DynamoStudyStore implements StudyStore {
       values[':g'] = keys.runningGsiSk(set.deadline, studyId, number);
       sets.push('#g = :g');
     }
+    const token = uuidv4();
+    values[':rev'] = token;
+    sets.push('rev = :rev');
     const states = from.map((s, i) => {
       values[`:s${i}`] = s;
       return `:s${i}`;
@@ -403,11 +466,18 @@ export class DynamoStudyStore implements StudyStore {
       values[':db'] = opts.deadlineBefore;
       condition += ' AND #deadline < :db';
     }
+    if (set.lastStep !== undefined) {
+      // Reports of one run may be handled out of order: the newest step stays the run's last.
+      names['#ls'] = 'lastStep';
+      values[':ls'] = set.lastStep;
+      condition += ' AND (attribute_not_exists(#ls) OR #ls <= :ls)';
+    }
+    const Key = { pk: keys.studyPk(studyId), sk: keys.runSk(number) };
     try {
       const r = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: keys.studyPk(studyId), sk: keys.runSk(number) },
+          Key,
           UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
@@ -418,51 +488,77 @@ export class DynamoStudyStore implements StudyStore {
       return { ok: true, run: strip<Run>(r.Attributes ?? {}) };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      return { ok: false, run: await this.getRunByNumber(studyId, number) };
     }
+    const current = (await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }))).Item;
+    // Our own write, sent twice by the SDK. (Should another write have changed the run in between, the
+    // transition is reported lost: the later write decided the run's fate.)
+    if (current?.rev === token) return { ok: true, run: strip<Run>(current) };
+    return { ok: false, run: current ? strip<Run>(current) : undefined };
   }
 
-  async recordFinished(
-    studyId: string,
-    candidate: BestRun | undefined,
-    direction: Direction,
-    now: string,
-    count = true,
-  ): Promise<{ improved: boolean; previous?: BestRun }> {
+  async offerBest(studyId: string, candidate: BestRun, direction: Direction, now: string): Promise<{ improved: boolean; previous?: BestRun }> {
     const Key = { pk: keys.studyPk(studyId), sk: STUDY_SK };
-    if (candidate) {
-      try {
-        const r = await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key,
-            UpdateExpression: `SET best = :b, updatedAt = :now${count ? ' ADD finishedRuns :one' : ''}`,
-            ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(best) OR best.#v ${direction === 'maximize' ? '<' : '>'} :v)`,
-            ExpressionAttributeNames: { '#v': 'value' },
-            ExpressionAttributeValues: { ':b': candidate, ':v': candidate.value, ':now': now, ...(count ? { ':one': 1 } : {}) },
-            ReturnValues: 'UPDATED_OLD',
-          }),
-        );
-        return { improved: true, previous: r.Attributes?.best as BestRun | undefined };
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
+    const token = uuidv4();
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          // The best it replaces is kept beside it, for the event of a call whose answer the SDK lost.
+          UpdateExpression: 'SET previousBest = if_not_exists(best, :none), best = :b, bestBy = :t, updatedAt = :now',
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(best) OR best.#v ${direction === 'maximize' ? '<' : '>'} :v)`,
+          ExpressionAttributeNames: { '#v': 'value' },
+          ExpressionAttributeValues: { ':b': candidate, ':v': candidate.value, ':now': now, ':t': token, ':none': null },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return { improved: true, previous: (r.Attributes?.best as BestRun | undefined) ?? undefined };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
-    if (!count) return { improved: false };
+    const own = await this.ownWrite(Key, 'bestBy', token);
+    return own ? { improved: true, previous: (own.previousBest as BestRun | null) ?? undefined } : { improved: false };
+  }
+
+  async countFinishedRuns(studyId: string, atMost: number): Promise<number> {
+    if (atMost <= 0) return 0;
+    // Runs mostly finish in about the order they started: reading from run 0 up finds `atMost` finished
+    // ones after little more than that many items (one page), and stops there.
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+          ExpressionAttributeValues: { ':pk': keys.studyPk(studyId), ':run': 'RUN#' },
+          ExpressionAttributeNames: { '#s': 'state' },
+          ProjectionExpression: '#s',
+          ConsistentRead: true,
+          Limit: Math.max(25, 2 * atMost),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of r.Items ?? []) if (i.state === 'completed' || i.state === 'pruned') count++;
+      start = r.LastEvaluatedKey;
+    } while (start && count < atMost);
+    return Math.min(count, atMost);
+  }
+
+  async markPrunerStarted(studyId: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key,
-          UpdateExpression: 'ADD finishedRuns :one',
+          Key: { pk: keys.studyPk(studyId), sk: STUDY_SK },
+          UpdateExpression: 'SET prunerStarted = :yes',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1 },
+          ExpressionAttributeValues: { ':yes': true },
         }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    return { improved: false };
   }
 
   // ---- idempotency keys ------------------------------------------------------------------------
@@ -497,22 +593,32 @@ export class DynamoStudyStore implements StudyStore {
       if (!isConditionFailure(err)) throw err;
     }
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    // Our own claim, its first attempt's answer lost and the SDK's second attempt refused by it.
+    if (r.Item?.state === 'pending' && r.Item.token === token) {
+      return { kind: 'claimed', token, ...(typeof r.Item.reserved === 'string' ? { reserved: r.Item.reserved } : {}) };
+    }
     // Claims recorded before other requests than asks had keys stored the run number as runNumber.
     if (r.Item?.state === 'done') return { kind: 'done', result: (r.Item.result ?? r.Item.runNumber) as number | string, fingerprint: r.Item.fingerprint as string };
     return { kind: 'busy' };
   }
 
-  async finishRequest(scope: RequestScope, key: string, token: string, result: number | string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: requestKey(scope, key),
-        UpdateExpression: 'SET #s = :done, #result = :n',
-        ConditionExpression: '#token = :t',
-        ExpressionAttributeNames: { '#s': 'state', '#token': 'token', '#result': 'result' },
-        ExpressionAttributeValues: { ':done': 'done', ':n': result, ':t': token },
-      }),
-    );
+  async finishRequest(scope: RequestScope, key: string, token: string, result: number | string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKey(scope, key),
+          UpdateExpression: 'SET #s = :done, #result = :n',
+          ConditionExpression: '#token = :t',
+          ExpressionAttributeNames: { '#s': 'state', '#token': 'token', '#result': 'result' },
+          ExpressionAttributeValues: { ':done': 'done', ':n': result, ':t': token },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return false; // taken over by a later attempt (this one outlived its lease), or deleted with its study
+    }
   }
 
   async releaseRequest(scope: RequestScope, key: string, token: string): Promise<void> {
@@ -544,11 +650,12 @@ export class DynamoStudyStore implements StudyStore {
   ): Promise<{ kind: 'stored' | 'same' } | { kind: 'conflict'; stored: number }> {
     const pk = keys.studyPk(studyId);
     const sk = keys.metricSk(number, step);
+    const token = uuidv4().slice(0, 13); // a metric is small and there are many: a shorter token is unique enough
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk, sk, lsi1: keys.stepLsi(step, number), number, step, value, createdAt: now },
+          Item: { pk, sk, lsi1: keys.stepLsi(step, number), number, step, value, createdAt: now, w: token },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -557,6 +664,7 @@ export class DynamoStudyStore implements StudyStore {
       if (!isConditionFailure(err)) throw err;
     }
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
+    if (r.Item?.w === token) return { kind: 'stored' };
     const stored = r.Item?.value as number;
     return stored === value ? { kind: 'same' } : { kind: 'conflict', stored };
   }
@@ -594,17 +702,25 @@ export class DynamoStudyStore implements StudyStore {
 
   async enqueue(studyId: string, params: readonly Params[], now: string, requestId?: string): Promise<number[]> {
     const pk = keys.studyPk(studyId);
-    const r = await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk, sk: STUDY_SK },
-        UpdateExpression: 'ADD queueSeq :n SET updatedAt = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':n': params.length, ':now': now },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const last = r.Attributes?.queueSeq as number;
+    // An ADD the SDK sends twice skips a range of seqs that no entry ever gets: harmless, seqs need not be dense.
+    let last: number;
+    try {
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk, sk: STUDY_SK },
+          UpdateExpression: 'ADD queueSeq :n SET updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':n': params.length, ':now': now },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      last = r.Attributes?.queueSeq as number;
+    } catch (err) {
+      // Deleted since the caller read it.
+      if (isConditionFailure(err)) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
+      throw err;
+    }
     const seqs = params.map((_, i) => last - params.length + 1 + i);
     // Each entry names its call's first seq and size: readers take a call's entries only once all of
     // them are there. A call that dies between batches leaves nothing usable, and its retry (the caller

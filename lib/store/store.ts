@@ -13,8 +13,12 @@ export interface Page<T> {
 /** A study as stored: the study plus the counters and best run kept on its item. */
 export interface StoredStudy extends Study {
   best?: BestRun;
-  /** Runs that reached `completed` or `pruned` (pruners' startup thresholds). */
-  finishedRuns: number;
+  /**
+   * Set once the pruner's startup threshold (enough finished runs) has been seen reached: from then on
+   * reports skip counting. Finished runs are counted from the runs themselves, never by a counter that a
+   * retried or half-done request could miss or double.
+   */
+  prunerStarted?: boolean;
   /** Last sequence number handed to an enqueued params entry (0 when none). */
   queueSeq: number;
   /** Prior observations from a warm start, held as separate items. */
@@ -64,17 +68,23 @@ export interface StudyStore {
   createStudy(study: StoredStudy, priors?: readonly PriorObservation[]): Promise<void>;
   getStudy(studyId: string): Promise<StoredStudy | undefined>;
   listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>>;
-  /** Sets the state; returns the updated study, or undefined when it does not exist. */
-  setStudyState(studyId: string, state: StudyState, now: string): Promise<StoredStudy | undefined>;
+  /**
+   * Sets the state; returns the study and whether this call changed it (false: it already had that
+   * state), or undefined when it does not exist.
+   */
+  setStudyState(studyId: string, state: StudyState, now: string): Promise<{ study: StoredStudy; changed: boolean } | undefined>;
   /**
    * Deletes the study item first (so it disappears at once), then everything under it for up to
    * `budgetMs`; what is left is finished by `finishDeletion` (a marker lists it in `pendingDeletions`).
-   * `existed`: the study item was there; `finished`: nothing of the study is left.
+   * `existed`: the study item was there and this call deleted it (of two DELETEs at once, one);
+   * `finished`: nothing of the study is left. Either way the partition is swept once more after a grace
+   * (see `pendingDeletions`), for whatever requests that read the study just before wrote after.
    */
-  deleteStudy(studyId: string, budgetMs: number): Promise<{ existed: boolean; finished: boolean }>;
+  deleteStudy(studyId: string, budgetMs: number, nowMs: number): Promise<{ existed: boolean; finished: boolean }>;
   /**
-   * Studies whose items are to be swept: deletions not finished yet, and creates that died after writing
-   * priors (listed once `nowMs` is past their grace, so a create still running is never swept).
+   * Studies whose items are to be swept: deletions not finished yet, deletions due for their final
+   * re-sweep, and creates that died after writing priors (listed once `nowMs` is past their grace, so a
+   * create still running is never swept).
    */
   pendingDeletions(limit: number, nowMs: number): Promise<string[]>;
   /**
@@ -109,22 +119,17 @@ export interface StudyStore {
     opts?: { deadlineBefore?: number },
   ): Promise<TransitionResult>;
 
-  /**
-   * Counts a finished run and records it as best when it beats the stored best (atomic, conditional).
-   * Returns the previous best when it improved. With `count` false only the best is offered (a repeat
-   * of a completion, which must not count the run twice).
-   */
-  recordFinished(
-    studyId: string,
-    candidate: BestRun | undefined,
-    direction: Direction,
-    now: string,
-    count?: boolean,
-  ): Promise<{ improved: boolean; previous?: BestRun }>;
+  /** Records a completed run as the best when it beats the stored one (conditional); the best it replaced. */
+  offerBest(studyId: string, candidate: BestRun, direction: Direction, now: string): Promise<{ improved: boolean; previous?: BestRun }>;
+  /** How many runs are `completed` or `pruned`, counted up to `atMost` (reading no further than needed). */
+  countFinishedRuns(studyId: string, atMost: number): Promise<number>;
+  /** Records that the pruner's startup threshold was reached (see StoredStudy.prunerStarted). */
+  markPrunerStarted(studyId: string): Promise<void>;
 
   /** Idempotency keys: claim a request key (lease), then mark it done with the request's result. */
   claimRequest(scope: RequestScope, key: string, fingerprint: string, nowMs: number, leaseMs: number, reserve?: string): Promise<ClaimResult>;
-  finishRequest(scope: RequestScope, key: string, token: string, result: number | string): Promise<void>;
+  /** false when the claim is no longer this attempt's (taken over after its lease, or deleted with its study). */
+  finishRequest(scope: RequestScope, key: string, token: string, result: number | string): Promise<boolean>;
   /** Ends the claim's lease at once (a failed attempt): the next attempt takes it over, reservation and all. */
   releaseRequest(scope: RequestScope, key: string, token: string): Promise<void>;
 

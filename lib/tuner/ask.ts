@@ -17,7 +17,7 @@ import { createRng, mixSeed } from '../random';
 import { getStrategy } from '../strategies/registry';
 import type { PriorObservation, QueuedParams, StoredStudy } from '../store/store';
 import { ASK_CONTENTION_BUDGET_MS } from './defaults';
-import { isoAt, type TunerDeps } from './deps';
+import { deadlineAfter, isoAt, type TunerDeps } from './deps';
 import { keyReused, once } from './idempotency';
 import { requireStudy } from './studies';
 import { expireOverdue } from './timeouts';
@@ -28,6 +28,8 @@ export interface AskInput {
   workerId?: string;
   /** Idempotency key: a repeated ask with the same key returns the same run. */
   requestId?: string;
+  /** Epoch ms (real clock) by which a contended ask gives up with 429 at the latest (the function's time). */
+  answerBy?: number;
 }
 
 export async function ask(deps: TunerDeps, input: AskInput) {
@@ -76,7 +78,7 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
   await expireOverdue(deps, study.studyId, runs);
 
   // Wall-clock budget, not an attempt count: the clock may be injected (tests), contention is real time.
-  const giveUpAt = Date.now() + ASK_CONTENTION_BUDGET_MS;
+  const giveUpAt = Math.min(Date.now() + ASK_CONTENTION_BUDGET_MS, input.answerBy ?? Infinity);
   for (let attempt = 0; attempt === 0 || Date.now() < giveUpAt; attempt++) {
     const number = runs.length === 0 ? 0 : runs[runs.length - 1].number + 1;
     if (study.maxRuns !== undefined && number >= study.maxRuns) {
@@ -95,7 +97,7 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
       queueSeq: choice.queueSeq,
       workerId: input.workerId,
       requestId: input.requestId,
-      deadline: now + study.metricTimeoutSeconds * 1000,
+      deadline: deadlineAfter(now, study.metricTimeoutSeconds),
       createdAt: isoAt(now),
       updatedAt: isoAt(now),
     };

@@ -9,10 +9,10 @@ import { orderParams } from '../space/transform';
 import type { StoredStudy } from '../store/store';
 import { isoAt, type TunerDeps } from './deps';
 
-/** Records a completed run as the study's best if it beats it (counting it as finished when `count`). */
-export async function offerBest(deps: TunerDeps, study: StoredStudy, run: Run, now: number, count: boolean): Promise<TunerEvent[]> {
+/** Records a completed run as the study's best if it beats it; the BestImproved event when it did. */
+export async function offerBest(deps: TunerDeps, study: StoredStudy, run: Run, now: number): Promise<TunerEvent[]> {
   const best = { runId: run.runId, number: run.number, params: orderParams(study.space, run.params), value: run.value as number };
-  const { improved, previous } = await deps.store.recordFinished(study.studyId, best, study.direction, isoAt(now), count);
+  const { improved, previous } = await deps.store.offerBest(study.studyId, best, study.direction, isoAt(now));
   if (!improved) return [];
   const data = { value: best.value, params: best.params, previous: previous ? { runId: previous.runId, number: previous.number, value: previous.value } : null };
   return [makeEvent('BestImproved', study.studyId, { runId: run.runId, number: run.number, at: new Date(now), data })];

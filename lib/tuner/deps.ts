@@ -12,6 +12,12 @@ export interface TunerDeps {
 
 export const isoAt = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * When a run that reports at `now` times out: a whole millisecond (timeouts may be fractional seconds),
+ * since the sweeper's index sorts deadlines as fixed-width integers.
+ */
+export const deadlineAfter = (now: number, timeoutSeconds: number): number => Math.ceil(now + timeoutSeconds * 1000);
+
 /** Logs a failure the caller goes on past (through the injected logger; to stderr without one). */
 export function logFailure(deps: TunerDeps, message: string, err: unknown, extra: Record<string, unknown> = {}): void {
   const error = err instanceof Error ? { name: err.name, message: err.message } : { message: String(err) };

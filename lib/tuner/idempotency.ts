@@ -5,7 +5,7 @@
  * scoped to one study (creates: to the creates of the table).
  */
 import { createHash } from 'node:crypto';
-import { ConflictError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { REQUEST_LEASE_MS } from './defaults';
 import type { RequestScope } from '../store/store';
 import type { TunerDeps } from './deps';
@@ -39,13 +39,19 @@ export async function once<T>(
   }
   try {
     const done = await work(claim.reserved);
-    await deps.store.finishRequest(scope, key, claim.token, done.result);
+    if (!(await deps.store.finishRequest(scope, key, claim.token, done.result))) {
+      // The claim went with its study (a DELETE raced this request): the study's answer is 404. Otherwise
+      // a later attempt took the claim over; the work is done all the same and that attempt finds it.
+      if (scope !== 'create' && !(await deps.store.getStudy(scope.studyId))) throw studyGone(scope.studyId);
+    }
     return done.value;
   } catch (err) {
     await deps.store.releaseRequest(scope, key, claim.token).catch(() => undefined);
     throw err;
   }
 }
+
+const studyGone = (studyId: string) => new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
 
 export const keyReused = (key: string) => new ConflictError('IdempotencyKeyReused', `requestId ${key} was already used for a request with a different body`);
 

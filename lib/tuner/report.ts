@@ -15,7 +15,7 @@ import { getPruner } from '../pruners/registry';
 import { paramsProblems, orderParams } from '../space/transform';
 import type { StoredStudy } from '../store/store';
 import { offerBest } from './best';
-import { isoAt, type TunerDeps } from './deps';
+import { deadlineAfter, isoAt, type TunerDeps } from './deps';
 import { bodyFingerprint, keyReused, once } from './idempotency';
 import { requireStudy } from './studies';
 import { runView } from './views';
@@ -47,9 +47,16 @@ export async function reportMetric(deps: TunerDeps, input: { studyId: string; ru
     const newest = run.lastStep === undefined || input.step >= run.lastStep;
     const set: Partial<Run> = { updatedAt: isoAt(now), ...(newest ? { lastStep: input.step, lastValue: input.value } : {}) };
     // Only a running run has a deadline to move; a timed-out one just has its late report recorded.
-    if (run.state === 'running') set.deadline = now + study.metricTimeoutSeconds * 1000;
-    const moved = await deps.store.transitionRun(study.studyId, run.number, [run.state], set);
-    if (moved.run) current = moved.run;
+    if (run.state === 'running') set.deadline = deadlineAfter(now, study.metricTimeoutSeconds);
+    let moved = await deps.store.transitionRun(study.studyId, run.number, [run.state], set);
+    if (!moved.ok && newest && moved.run?.state === run.state) {
+      // A later step of this run was recorded meanwhile (reports handled out of order): it stays the last
+      // step, and this report still moves the deadline.
+      const { lastStep: _s, lastValue: _v, ...rest } = set;
+      moved = await deps.store.transitionRun(study.studyId, run.number, [run.state], rest);
+    }
+    if (!moved.run) throw runGone(study.studyId, run.runId);
+    current = moved.run;
   }
   let decision: PruneDecision = { prune: current.state === 'pruned' };
   if (current.state === 'running') {
@@ -63,7 +70,6 @@ export async function reportMetric(deps: TunerDeps, input: { studyId: string; ru
         finishedAt: isoAt(now),
       });
       if (pruned.ok) {
-        await deps.store.recordFinished(study.studyId, undefined, study.direction, isoAt(now));
         events.push(
           makeEvent('RunPruned', study.studyId, { runId: run.runId, number: run.number, at, data: { step: input.step, value: input.value, reason: decision.reason ?? '' } }),
         );
@@ -87,23 +93,38 @@ async function decidePrune(deps: TunerDeps, study: StoredStudy, run: Run, step: 
   if (pruner.name === 'none') return { prune: false };
   const curve = await deps.store.getCurve(study.studyId, run.number);
   curve.set(step, value);
-  const steps = pruner.stepsToLoad({ step, options, curve, finishedRuns: study.finishedRuns });
+  const finishedRuns = await finishedRunsFor(deps, study, pruner.startupRuns(options));
+  const steps = pruner.stepsToLoad({ step, options, curve, finishedRuns });
   const others = new Map<number, StepValue[]>();
   if (steps.length > 0) {
     for (const [s, values] of await deps.store.valuesAtSteps(study.studyId, steps)) {
       others.set(s, values.filter((v) => v.number !== run.number));
     }
   }
-  return pruner.decide({ direction: study.direction, options, run: { number: run.number, step, value, curve }, others, finishedRuns: study.finishedRuns });
+  return pruner.decide({ direction: study.direction, options, run: { number: run.number, step, value, curve }, others, finishedRuns });
 }
+
+/**
+ * The study's finished runs, counted from its runs up to `needed` (what the pruner's startup threshold
+ * asks for), once: when the threshold is reached the study records it, and later reports skip the count.
+ */
+async function finishedRunsFor(deps: TunerDeps, study: StoredStudy, needed: number): Promise<number> {
+  if (needed <= 0 || study.prunerStarted) return needed;
+  const finished = await deps.store.countFinishedRuns(study.studyId, needed);
+  if (finished >= needed) await deps.store.markPrunerStarted(study.studyId);
+  return finished;
+}
+
+const runGone = (studyId: string, runId: string) => new NotFoundError('RunNotFound', `run ${runId} does not exist in study ${studyId}`);
 
 /** Proof of life without a metric: moves the deadline of a running run. */
 export async function heartbeat(deps: TunerDeps, input: { studyId: string; runId: string }) {
   const [study, run] = await studyAndRun(deps, input.studyId, input.runId);
   if (run.state !== 'running') return { runId: run.runId, state: run.state, deadline: run.deadline ?? null };
   const now = deps.clock();
-  const res = await deps.store.transitionRun(study.studyId, run.number, ['running'], { deadline: now + study.metricTimeoutSeconds * 1000, updatedAt: isoAt(now) });
-  const current = res.run ?? run;
+  const res = await deps.store.transitionRun(study.studyId, run.number, ['running'], { deadline: deadlineAfter(now, study.metricTimeoutSeconds), updatedAt: isoAt(now) });
+  if (!res.run) throw runGone(study.studyId, run.runId);
+  const current = res.run;
   return { runId: current.runId, state: current.state, deadline: current.deadline ?? null };
 }
 
@@ -124,11 +145,13 @@ export async function completeRun(deps: TunerDeps, input: { studyId: string; run
       : { state: 'completed', value, updatedAt: isoAt(now), finishedAt: isoAt(now) },
   );
   if (!res.ok) {
-    const current = res.run ?? run;
+    // Deleted with its study since it was read (a DELETE raced this request).
+    if (!res.run) throw runGone(study.studyId, run.runId);
+    const current = res.run;
     const answer = repeatedCompletion(study, current, failed, value);
     // The first attempt stored the run and may have died before offering it as best (a throttled
-    // update, a timeout): a repeat offers it again, without counting it twice.
-    if (current.state === 'completed') await publishSafely(deps.events, await offerBest(deps, study, current, now, false), deps.logger);
+    // update, a timeout): a repeat offers it again.
+    if (current.state === 'completed') await publishSafely(deps.events, await offerBest(deps, study, current, now), deps.logger);
     return answer;
   }
 
@@ -137,7 +160,7 @@ export async function completeRun(deps: TunerDeps, input: { studyId: string; run
     events.push(makeEvent('RunFailed', study.studyId, { runId: run.runId, number: run.number, at, data: reason ? { reason } : {} }));
   } else {
     events.push(makeEvent('RunCompleted', study.studyId, { runId: run.runId, number: run.number, at, data: { value } }));
-    events.push(...(await offerBest(deps, study, res.run, now, true)));
+    events.push(...(await offerBest(deps, study, res.run, now)));
   }
   await publishSafely(deps.events, events, deps.logger);
   return runView(res.run, study);

@@ -48,7 +48,6 @@ function newStudy(deps: TunerDeps, input: CreateStudyInput): StoredStudy {
     state: 'active',
     createdAt: now,
     updatedAt: now,
-    finishedRuns: 0,
     queueSeq: 0,
     priorCount: 0,
   };
@@ -141,7 +140,7 @@ export async function getStudy(deps: TunerDeps, studyId: string) {
   // before offering it, and nobody retried) becomes the best now.
   const best = bestCompleted(runs, study);
   if (best && (!study.best || toMinimized(best.value as number, study.direction) < toMinimized(study.best.value, study.direction))) {
-    const events = await offerBest(deps, study, best, deps.clock(), false);
+    const events = await offerBest(deps, study, best, deps.clock());
     await publishSafely(deps.events, events, deps.logger);
     study = (await deps.store.getStudy(studyId)) ?? study;
   }
@@ -159,14 +158,14 @@ export async function listRuns(deps: TunerDeps, studyId: string, limit = 100, cu
   return { runs: page.items.map((r) => runView(r, study)), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
-/** Further asks get 409 StudyStopped; running runs can still report. Stopping twice is a no-op. */
+/** Further asks get 409 StudyStopped; running runs can still report. Stopping twice is a no-op (one event). */
 export async function stopStudy(deps: TunerDeps, studyId: string) {
   const before = await requireStudy(deps, studyId);
   if (before.state === 'stopped') return getStudy(deps, studyId);
   const now = deps.clock();
   const after = await deps.store.setStudyState(studyId, 'stopped', isoAt(now));
   if (!after) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
-  await publishSafely(deps.events, [makeEvent('StudyStopped', studyId, { at: new Date(now) })], deps.logger);
+  if (after.changed) await publishSafely(deps.events, [makeEvent('StudyStopped', studyId, { at: new Date(now) })], deps.logger);
   return getStudy(deps, studyId);
 }
 
@@ -175,7 +174,7 @@ export async function stopStudy(deps: TunerDeps, studyId: string) {
  * are finished by the sweeper, so a study of any size answers before the request times out.
  */
 export async function deleteStudy(deps: TunerDeps, studyId: string, budgetMs = DELETE_BUDGET_MS): Promise<void> {
-  const { existed } = await deps.store.deleteStudy(studyId, budgetMs);
+  const { existed } = await deps.store.deleteStudy(studyId, budgetMs, deps.clock());
   if (!existed) throw new NotFoundError('StudyNotFound', `study ${studyId} does not exist`);
   await publishSafely(deps.events, [makeEvent('StudyDeleted', studyId)], deps.logger);
 }

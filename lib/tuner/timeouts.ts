@@ -17,7 +17,9 @@ export async function expireOverdue(deps: TunerDeps, studyId: string, runs: Run[
   const overdue = runs.filter((r) => r.state === 'running' && r.deadline !== undefined && r.deadline < now);
   if (overdue.length === 0) return 0;
   const events: TunerEvent[] = [];
-  await Promise.all(
+  // Settled, not all: when one transition fails, the others still happen, and their events must go out
+  // before the failure is passed on (nobody would announce those runs later).
+  const outcomes = await Promise.allSettled(
     overdue.map(async (r) => {
       const res = await deps.store.transitionRun(
         studyId,
@@ -28,18 +30,22 @@ export async function expireOverdue(deps: TunerDeps, studyId: string, runs: Run[
       );
       if (res.run) runs[runs.indexOf(r)] = res.run;
       if (res.ok) {
+        // The run as it timed out, not as first read: a report may have moved its deadline and step since.
+        const { deadline, lastStep } = res.run;
         events.push(
           makeEvent('RunTimedOut', studyId, {
             runId: r.runId,
             number: r.number,
             at: new Date(now),
-            data: { deadline: isoAt(r.deadline as number), ...(r.lastStep !== undefined ? { lastStep: r.lastStep } : {}) },
+            data: { deadline: isoAt((deadline ?? r.deadline) as number), ...(lastStep !== undefined ? { lastStep } : {}) },
           }),
         );
       }
     }),
   );
   await publishSafely(deps.events, events, deps.logger);
+  const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failure) throw failure.reason;
   return events.length;
 }
 

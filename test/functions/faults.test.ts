@@ -1,7 +1,8 @@
 /**
  * Random concurrent workloads with DynamoDB failing under them (fast-check, against dynalite): every
  * call may fail before it reaches the table, or after the table applied it with the answer lost (what a
- * timeout or a dropped connection does), as errors the SDK's own retries did not absorb. Trainers retry
+ * timeout or a dropped connection does), as errors the SDK's own retries did not absorb; or the SDK
+ * itself sends it again after losing its first answer, which a conditional write must recognise. Trainers retry
  * each request until it gets an answer below 500, creates, asks and enqueues under one Idempotency-Key,
  * as a client should.
  * Afterwards nothing may be half-written or doubled: one study per create, one run per ask, the best
@@ -13,6 +14,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../lib/random';
 import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
+import { DELETION_GRACE_MS } from '../../lib/store/dynamo-store';
 import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type Reply, type TestApi } from '../support/api';
 import { injectFailures, type Fate } from '../support/faults';
@@ -49,7 +51,7 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
   let fate: ((call: number) => Fate) | undefined;
   let calls = 0;
   let property = 0;
-  /** Random fates: one in `every` calls fails, `budget` in all, half before the table and half after. */
+  /** Random fates: one in `every` calls fails, `budget` in all: a third before the table, a third after it, a third retried by the SDK. */
   function randomFates(every: number, budget: number, seed: number) {
     const rng = createRng(seed);
     const rand = () => rng.next();
@@ -57,7 +59,8 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
     return () => {
       if (injected >= budget || rand() * every >= 1) return 'pass' as const;
       injected++;
-      return rand() < 0.5 ? ('before' as const) : ('after' as const);
+      const r = rand();
+      return r < 1 / 3 ? ('before' as const) : r < 2 / 3 ? ('after' as const) : ('retried' as const);
     };
   }
   beforeAll(async () => {
@@ -214,11 +217,20 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
     );
   });
 
-  it('survives one failure at any DynamoDB call of a keyed create, ask, enqueue, a completion, a pruning metric or a delete, before or after the table', async () => {
+  it('survives one failure at any DynamoDB call of a keyed create, ask, enqueue, a completion, a pruning metric or a delete: before or after the table, or retried by the SDK', async () => {
     type Step = 'create' | 'ask' | 'enqueue' | 'complete' | 'metric' | 'delete';
     const list = Array.from({ length: 30 }, (_, i) => ({ x: i / 30, c: 'a' }));
     /** Sets up what the step needs (no failures), then runs the step under `stepFate` with a retrying client. */
-    async function scenario(step: Step, stepFate: (call: number) => 'pass' | 'before' | 'after') {
+    /** What each step announces: exactly once when the client saw no failure, at most once otherwise. */
+    const announces: Record<Step, string[]> = {
+      create: ['StudyCreated'],
+      ask: ['RunProposed'],
+      enqueue: [],
+      complete: ['RunCompleted', 'BestImproved'],
+      metric: ['MetricReported', 'RunPruned'],
+      delete: ['StudyDeleted'],
+    };
+    async function scenario(step: Step, stepFate: (call: number) => Fate) {
       const name = `single-${++property}`;
       const create = () =>
         api.call('POST', '/studies', { name, space, pruner: { name: 'median', startupRuns: 1 }, warmStartFrom: { runs: [{ params: { x: 0.5, c: 'a' }, value: 1 }] } }, { 'idempotency-key': `c-${property}` });
@@ -233,7 +245,9 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
       }
       calls = 0;
       fate = stepFate;
+      const eventsBefore = api.events.events.length;
       let last: Reply;
+      let answers: Reply[];
       try {
         const send = {
           create,
@@ -243,15 +257,25 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
           metric: () => api.call('POST', `/studies/${id}/runs/${run?.runId}/metrics`, { step: 1, value: 0.9 }),
           delete: () => api.call('DELETE', `/studies/${id}`),
         }[step];
-        ({ last } = await untilAnswered(send, true));
+        ({ last, answers } = await untilAnswered(send, true));
       } finally {
         fate = undefined;
       }
       const made = calls;
       // A DELETE retried after its first attempt removed the study item answers 404.
       expect(last.status, `${step}: ${JSON.stringify(last.body)}`).toBeLessThan(step === 'delete' ? 405 : 300);
+      if (step === 'create') id = last.body.studyId;
+      const types = api.events.events
+        .slice(eventsBefore)
+        .filter((e) => e.studyId === id)
+        .map((e) => e.eventType);
+      const answeredFirstTime = answers.length === 1;
+      for (const type of announces[step]) {
+        const n = types.filter((t) => t === type).length;
+        if (answeredFirstTime) expect(n, `${step}: ${type} in ${types}`).toBe(1);
+        else expect(n, `${step}: ${type} in ${types}`).toBeLessThanOrEqual(1);
+      }
       if (step === 'create') {
-        id = last.body.studyId;
         const named = (await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === name);
         expect(named.map((st: { studyId: string }) => st.studyId)).toEqual([id]);
         expect(await api.deps.store.loadPriors(id)).toHaveLength(1);
@@ -277,23 +301,28 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         expect((await api.call('GET', `/studies/${id}`)).status).toBe(404);
         await sweep(api.deps);
         expect(await api.deps.store.loadRuns(id)).toEqual([]);
+        // The final re-sweep, once requests that raced the DELETE have certainly ended.
+        api.advance(DELETION_GRACE_MS + 1);
+        await sweep(api.deps);
         expect(await api.deps.store.loadQueue(id)).toEqual([]);
         expect(await api.deps.store.loadPriors(id)).toEqual([]);
         expect(await api.deps.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER)).not.toContain(id);
       }
-      return made;
+      return { made, attempts: answers.length, status: last.status };
     }
     let scenarios = 0;
     for (const step of ['create', 'ask', 'enqueue', 'complete', 'metric', 'delete'] as const) {
-      const clean = await scenario(step, () => 'pass');
+      const clean = (await scenario(step, () => 'pass')).made;
       expect(clean).toBeGreaterThan(1);
       for (let at = 0; at < clean; at++) {
-        for (const mode of ['before', 'after'] as const) {
-          await scenario(step, (call) => (call === at ? mode : 'pass'));
+        for (const mode of ['before', 'after', 'retried'] as const) {
+          const r = await scenario(step, (call) => (call === at ? mode : 'pass'));
+          // The SDK's own retry is invisible to the client: the first answer is the right one.
+          if (mode === 'retried') expect([r.attempts, r.status], `${step}, call ${at}`).toEqual([1, step === 'create' || step === 'ask' || step === 'enqueue' ? 201 : step === 'delete' ? 204 : 200]);
           scenarios++;
         }
       }
     }
-    expect(scenarios).toBeGreaterThan(40);
+    expect(scenarios).toBeGreaterThan(60);
   });
 });

@@ -1,6 +1,7 @@
 /** Pruning decided on the spot through the metrics route, stored and published once (dynalite). */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testApi, type TestApi } from '../support/api';
+import { failNext } from '../support/faults';
 
 const space = { x: { type: 'float', low: 0, high: 1 } };
 
@@ -36,7 +37,27 @@ describe('pruning through the metrics route (dynalite)', () => {
     expect(pruned[0]).toMatchObject({ runId: bad.runId, data: { step: 1, value: 0.9 } });
     const study = await api.call('GET', `/studies/${id}`);
     expect(study.body.counts).toMatchObject({ completed: 3, running: 1, pruned: 1 });
-    expect((await api.deps.store.getStudy(id))?.finishedRuns).toBe(4);
+    expect(await api.deps.store.countFinishedRuns(id, 100)).toBe(4);
+  });
+
+  it('counts startup runs from the runs themselves: a completion whose study update failed still counts, once (failure injected in the client)', async () => {
+    const id = (await api.call('POST', '/studies', { name: 'startup', space, pruner: { name: 'median', startupRuns: 2 } })).body.studyId;
+    const first = await ask(id);
+    await report(id, first.runId, 1, 0.2);
+    // The run is stored completed, then the study update fails: the trainer sees a 500 and retries twice.
+    failNext(api.table.raw, (op, i) => op === 'UpdateItem' && (i.Key?.sk?.S ?? i.Key?.sk) === '#STUDY');
+    expect((await api.call('POST', `/studies/${id}/runs/${first.runId}/complete`, { value: 0.2 })).status).toBe(500);
+    for (let i = 0; i < 2; i++) expect((await api.call('POST', `/studies/${id}/runs/${first.runId}/complete`, { value: 0.2 })).status).toBe(200);
+    // One finished run of the two needed: nothing is pruned yet, however many times the first was repeated.
+    const second = await ask(id);
+    const early = await report(id, second.runId, 1, 0.9);
+    expect(early.body).toEqual({ prune: false });
+    await api.call('POST', `/studies/${id}/runs/${second.runId}/complete`, { value: 0.9 });
+    expect((await api.deps.store.getStudy(id))?.prunerStarted).toBeUndefined();
+    // Two finished: the third run's bad value is pruned, and the study remembers it need not count again.
+    const third = await ask(id);
+    expect((await report(id, third.runId, 1, 5)).body.prune).toBe(true);
+    expect((await api.deps.store.getStudy(id))?.prunerStarted).toBe(true);
   });
 
   it('keeps only the best third at an ASHA rung', async () => {

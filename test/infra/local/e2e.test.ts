@@ -164,7 +164,7 @@ describe('local mode options', () => {
       const doomed = (await http(local.url, 'POST', '/studies', { name: 'doomed', space })).body.studyId;
       for (let i = 0; i < 3; i++) await http(local.url, 'POST', `/studies/${doomed}/runs`);
       // A DELETE that ran out of time: the study is gone, its runs are still there, listed for the sweeper.
-      expect(await local.deps.store.deleteStudy(doomed, 0)).toEqual({ existed: true, finished: false });
+      expect(await local.deps.store.deleteStudy(doomed, 0, Date.now())).toEqual({ existed: true, finished: false });
       const store = local.deps.store;
       const until = Date.now() + 10_000;
       while (Date.now() < until) {

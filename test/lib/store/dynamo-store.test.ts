@@ -21,7 +21,6 @@ const study = (studyId: string, createdAt = '2026-01-01T00:00:00.000Z'): StoredS
   state: 'active',
   createdAt,
   updatedAt: createdAt,
-  finishedRuns: 0,
   queueSeq: 0,
   priorCount: 0,
 });
@@ -133,12 +132,30 @@ describe('DynamoStudyStore (dynalite)', () => {
   it('records the best only when it improves, in the study direction', async () => {
     await t.store.createStudy(study('best'));
     const b = (n: number, value: number) => ({ runId: `r${n}`, number: n, params: { x: 0 }, value });
-    expect((await t.store.recordFinished('best', b(0, 5), 'minimize', 'now')).improved).toBe(true);
-    expect((await t.store.recordFinished('best', b(1, 7), 'minimize', 'now')).improved).toBe(false);
-    const better = await t.store.recordFinished('best', b(2, 1), 'minimize', 'now');
+    expect(await t.store.offerBest('best', b(0, 5), 'minimize', 'now')).toEqual({ improved: true, previous: undefined });
+    expect((await t.store.offerBest('best', b(1, 7), 'minimize', 'now')).improved).toBe(false);
+    const better = await t.store.offerBest('best', b(2, 1), 'minimize', 'now');
     expect(better).toMatchObject({ improved: true, previous: { runId: 'r0', value: 5 } });
-    const s = await t.store.getStudy('best');
-    expect(s).toMatchObject({ best: { runId: 'r2', value: 1 }, finishedRuns: 3 });
+    expect(await t.store.getStudy('best')).toMatchObject({ best: { runId: 'r2', value: 1 } });
+    await t.store.createStudy(study('best-max'));
+    expect((await t.store.offerBest('best-max', b(0, 5), 'maximize', 'now')).improved).toBe(true);
+    expect((await t.store.offerBest('best-max', b(1, 3), 'maximize', 'now')).improved).toBe(false);
+    expect((await t.store.offerBest('best-max', b(2, 9), 'maximize', 'now')).improved).toBe(true);
+  });
+
+  it('counts finished runs from the runs themselves, reading no further than it needs', async () => {
+    await t.store.createStudy(study('fin'));
+    const states = ['completed', 'running', 'pruned', 'failed', 'timed_out', 'completed', 'running', 'completed'] as const;
+    for (const [i, state] of states.entries()) await t.store.insertRun(run('fin', i, { state }));
+    expect(await t.store.countFinishedRuns('fin', 0)).toBe(0);
+    expect(await t.store.countFinishedRuns('fin', 2)).toBe(2);
+    expect(await t.store.countFinishedRuns('fin', 4)).toBe(4);
+    expect(await t.store.countFinishedRuns('fin', 100)).toBe(4);
+    // Past one query page (its limit is max(25, 2 × atMost) runs).
+    await t.store.createStudy(study('fin-long'));
+    for (let i = 0; i < 60; i++) await t.store.insertRun(run('fin-long', i, { state: i % 3 === 0 ? 'completed' : 'running' }));
+    expect(await t.store.countFinishedRuns('fin-long', 20)).toBe(20);
+    expect(await t.store.countFinishedRuns('fin-long', 1000)).toBe(20);
   });
 
   it('claims an idempotency key once, hands the result to later claims, and lets an expired lease be taken over', async () => {
@@ -150,8 +167,8 @@ describe('DynamoStudyStore (dynalite)', () => {
     const taken = await t.store.claimRequest(scope, 'k', 'f', 1600, 500);
     expect(taken.kind).toBe('claimed');
     // The first claimant's token no longer finishes the request.
-    await expect(t.store.finishRequest(scope, 'k', (a as { token: string }).token, 1)).rejects.toThrow();
-    await t.store.finishRequest(scope, 'k', (taken as { token: string }).token, 7);
+    expect(await t.store.finishRequest(scope, 'k', (a as { token: string }).token, 1)).toBe(false);
+    expect(await t.store.finishRequest(scope, 'k', (taken as { token: string }).token, 7)).toBe(true);
     expect(await t.store.claimRequest(scope, 'k', 'f', 99_999, 500)).toEqual({ kind: 'done', result: 7, fingerprint: 'f' });
     // The same key in another scope is another claim.
     expect((await t.store.claimRequest('create', 'k', 'f', 1000, 500)).kind).toBe('claimed');
@@ -217,13 +234,13 @@ describe('DynamoStudyStore (dynalite)', () => {
     for (let i = 0; i < 60; i++) await t.store.insertRun(run('del', i));
     for (let i = 0; i < 30; i++) await t.store.putMetric('del', 0, i, i, 'now');
     await t.store.enqueue('del', [{ x: 0.5 }], 'now');
-    expect(await t.store.deleteStudy('del', 60_000)).toEqual({ existed: true, finished: true });
+    expect(await t.store.deleteStudy('del', 60_000, Date.now())).toEqual({ existed: true, finished: true });
     expect(await t.store.getStudy('del')).toBeUndefined();
     expect(await t.store.loadRuns('del')).toEqual([]);
     expect((await t.store.getCurve('del', 0)).size).toBe(0);
     expect(await t.store.loadQueue('del')).toEqual([]);
     expect(await t.store.pendingDeletions(10, Date.now())).not.toContain('del');
-    expect(await t.store.deleteStudy('del', 60_000)).toEqual({ existed: false, finished: true });
+    expect(await t.store.deleteStudy('del', 60_000, Date.now())).toEqual({ existed: false, finished: true });
   });
 
   it('leaves what a deletion had no time for listed, and finishes it later across pages', async () => {
@@ -231,7 +248,7 @@ describe('DynamoStudyStore (dynalite)', () => {
     await t.store.createStudy(study('cut'));
     for (let i = 0; i < 60; i++) await t.store.insertRun(run('cut', i, { params: { x: 0.5, note: 'n'.repeat(20_000) } }));
     for (let i = 0; i < 30; i++) await t.store.putMetric('cut', 0, i, i, 'now');
-    expect(await t.store.deleteStudy('cut', 0)).toEqual({ existed: true, finished: false });
+    expect(await t.store.deleteStudy('cut', 0, Date.now())).toEqual({ existed: true, finished: false });
     expect(await t.store.getStudy('cut')).toBeUndefined(); // gone for every reader at once
     expect(await t.store.loadRuns('cut')).toHaveLength(60); // the rest is still there...
     expect(await t.store.pendingDeletions(10, Date.now())).toContain('cut'); // ...and listed for the sweeper
@@ -286,13 +303,17 @@ describe('DynamoStudyStore (dynalite)', () => {
     interleaveBefore(
       t.raw,
       (op, i) => op === 'DeleteItem' && str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'raced',
-      () => t.store.deleteStudy('raced', 0),
+      () => t.store.deleteStudy('raced', 0, now),
     );
     await t.store.createStudy(study('raced', new Date(now).toISOString()), priorsOf(3));
     expect(await t.store.getStudy('raced')).toBeUndefined();
     expect(await t.store.pendingDeletions(10, now)).toContain('raced');
     expect(await t.store.finishDeletion('raced', 60_000, now)).toBe(true);
     expect(await t.store.loadPriors('raced')).toEqual([]);
-    expect(await t.store.pendingDeletions(10, late)).not.toContain('raced');
+    // Swept; listed again for the final re-sweep only once the DELETE's grace is over.
+    expect(await t.store.pendingDeletions(10, now + 1000)).not.toContain('raced');
+    expect(await t.store.pendingDeletions(10, late)).toContain('raced');
+    expect(await t.store.finishDeletion('raced', 60_000, late)).toBe(true);
+    expect(await t.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER)).not.toContain('raced');
   });
 });
