@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'InvalidJson'
   | 'PayloadTooLarge'
   | 'ResponseTooLarge'
+  | 'StudyTooLarge'
   | 'Unauthorized'
   | 'MethodNotAllowed'
   | 'StrategyNotAvailable'

@@ -30,6 +30,16 @@ export function toTunerError(err: unknown): TunerError {
   if (name && THROTTLED.has(name)) {
     return new TunerError('ServiceUnavailable', 503, 'the service is briefly overloaded; retry shortly', { retryAfterSeconds: 1, cause: err });
   }
+  // The table's local secondary index caps what one study holds at 10 GB. Retrying cannot help, so this
+  // is not a 5xx (clients retry those), and it says what to do.
+  if (name === 'ItemCollectionSizeLimitExceededException') {
+    return new TunerError(
+      'StudyTooLarge',
+      409,
+      'this study has reached the 10 GB DynamoDB holds for one study (its runs, metrics and queue): start a new study, warm-started from this one',
+      { cause: err },
+    );
+  }
   return new TunerError('InternalError', 500, 'internal error', { cause: err });
 }
 

@@ -318,10 +318,20 @@ export class DynamoStudyStore implements StudyStore {
     const batches: Record<string, unknown>[][] = [];
     for (let i = 0; i < requests.length; i += 25) batches.push(requests.slice(i, i + 25));
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < batches.length) await this.batchWrite(batches[next++]);
+      try {
+        while (!failed && next < batches.length) await this.batchWrite(batches[next++]);
+      } catch (err) {
+        failed = true; // the other workers start no further batch
+        throw err;
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batches.length) }, worker));
+    // Settled before the error goes up: nothing of this request may go on writing behind its answer (a
+    // retry clearing the same items would race it).
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(WRITE_CONCURRENCY, batches.length) }, worker));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** BatchWrite with the unprocessed items retried (with backoff) until none are left. */

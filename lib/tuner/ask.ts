@@ -106,7 +106,15 @@ async function allocate(deps: TunerDeps, study: StoredStudy, input: AskInput): P
       return run;
     }
     // Lost the number to a concurrent ask: catch up on what it (and others) wrote, then decide again.
-    runs.push(...(await deps.store.loadRuns(study.studyId, number - 1)));
+    const missed = await deps.store.loadRuns(study.studyId, number - 1);
+    // An earlier attempt under this key that was still running when its claim was taken over (it
+    // outlived the lease) may have got its run in meanwhile: that run is the answer, not a second one.
+    const theirs = input.requestId === undefined ? undefined : missed.find((r) => r.requestId === input.requestId);
+    if (theirs) {
+      if (askFingerprint(theirs.workerId) !== askFingerprint(input.workerId)) throw keyReused(input.requestId!);
+      return theirs;
+    }
+    runs.push(...missed);
     // A small, flat jitter: racers spread out without lockstep collisions. Not exponential: growing
     // waits would hand every next number to the askers that lost least, starving the unlucky ones.
     await sleep(Math.random() * 10);

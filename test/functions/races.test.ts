@@ -12,7 +12,8 @@ import { DELETION_GRACE_MS } from '../../lib/store/dynamo-store';
 import { sweep } from '../../lib/tuner/sweep';
 import { sweepTimeouts } from '../../lib/tuner/timeouts';
 import { setDeps } from '../../lib/wiring';
-import { testApi, type TestApi } from '../support/api';
+import { REQUEST_LEASE_MS } from '../../lib/tuner/defaults';
+import { testApi, type Reply, type TestApi } from '../support/api';
 import { failNext, interleaveBefore } from '../support/faults';
 
 const space = { x: { type: 'float', low: 0, high: 1 } };
@@ -141,6 +142,24 @@ describe('racing requests (dynalite, interleavings injected in the client)', () 
     api.advance(2000);
     expect((await sweepTimeouts(api.deps)).timedOut).toBe(1);
     expect((await api.deps.store.getRun(id, run.runId))?.state).toBe('timed_out');
+  });
+
+  it('answers a keyed ask that outlived its lease with the run its takeover made, not a second run', async () => {
+    const id = await create();
+    let takeover: Reply | undefined;
+    // The slow attempt is about to write its run when its lease runs out and the client's retry takes over.
+    interleaveBefore(
+      api.table.raw,
+      (op, i) => op === 'PutItem' && str(i.Item?.sk).startsWith('RUN#'),
+      async () => {
+        api.advance(REQUEST_LEASE_MS + 1);
+        takeover = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'slow' });
+      },
+    );
+    const slow = await api.call('POST', `/studies/${id}/runs`, {}, { 'idempotency-key': 'slow' });
+    expect([slow.status, takeover?.status]).toEqual([201, 201]);
+    expect(slow.body.runId).toBe(takeover?.body.runId);
+    expect((await api.deps.store.loadRuns(id)).map((r) => r.runId)).toEqual([slow.body.runId]);
   });
 
   it('answers a contended ask 429 with Retry-After before its Lambda function runs out of time', async () => {

@@ -297,6 +297,29 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.pendingDeletions(10, late)).not.toContain('half');
   });
 
+  it('writes nothing more once one of its parallel batches failed, so a failed request leaves nothing writing behind its answer (failure injected in the client)', async () => {
+    let batches = 0;
+    t.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchWriteItemCommand') batches++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countBatches' },
+    );
+    try {
+      // 600 priors are 24 batches, 8 at a time; the third one fails.
+      let seen = 0;
+      failNext(t.raw, (op) => op === 'BatchWriteItem' && ++seen === 3);
+      await expect(t.store.createStudy(study('stops', new Date(now).toISOString()), priorsOf(600))).rejects.toThrow('injected crash');
+      const atAnswer = batches;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(batches).toBe(atAnswer);
+      expect(atAnswer).toBeLessThan(24);
+    } finally {
+      t.raw.middlewareStack.remove('countBatches');
+    }
+  });
+
   it("keeps a DELETE's marker that replaced a create's before the create could drop its own", async () => {
     // The DELETE lands between the create's study item and its marker drop: the study is gone, and
     // its sweep (given no time here) must stay listed, grace or not.
