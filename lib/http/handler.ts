@@ -64,10 +64,11 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
     const remaining = context?.getRemainingTimeInMillis?.();
     const answerBy = typeof remaining === 'number' ? Date.now() + remaining - ANSWER_RESERVE_MS : undefined;
     const requestId = event.requestContext?.requestId;
-    const logger = getLogger();
+    // A logger of this request's own: local mode serves requests concurrently in one process, where keys
+    // appended to the shared logger would label one request's lines with another's ids.
+    const logger = getLogger().createChild();
     const metrics = getMetrics();
     const started = Date.now();
-    logger.resetKeys();
     // Every log line of this request carries the ids a user would search by.
     logger.appendKeys({ requestId, route: `${event.httpMethod} ${event.resource}`, ...pick(event.pathParameters, ['studyId', 'runId']) });
     let status = 500;
