@@ -11,15 +11,18 @@
  *   create claim #CREATES       REQ#<idempotency key>        -                          expiresAt (TTL)
  *   queued      STUDY#<id>      QUEUE#<seq:10>               -
  *   prior       STUDY#<id>      PRIOR#<index:6>              -
- *   deleting    #DELETIONS      <id>                         -                          (a DELETE not yet swept to the end,
- *                                                                                          or with creatingUntil: a create writing priors)
+ *   deleting    #DELETIONS      <id>                         -                          a DELETE (deletedAt; once swept,
+ *                                                                                          sweepAgainAt: its final re-sweep),
+ *                                                                                          or with creatingUntil: a create writing priors
  *
  * Everything of a study shares one partition key, so a study's history is one Query and deleting it is
  * a paginated Query + BatchWrite (finished by the sweeper when one request's time runs out). Running runs also sit in the GSI under RUNNING sorted by deadline (a
  * sparse index: the keys are removed when a run leaves `running`), so the timeout sweeper reads only
  * the overdue ones instead of scanning every study. Run numbers sort by sk; the LSI finds a run by id and lists every
  * run's value at one step (what pruners compare) with strongly consistent reads. Writes are single-item
- * and conditional (dynalite, the local engine, has no transactions).
+ * and conditional (dynalite, the local engine, has no transactions); each conditional write also stores a
+ * token of its own (`rev`, `bestBy`, `stateBy`, `createdBy`, `deletedBy`, `w`, a claim's `token`), by which
+ * it recognises itself when the SDK sends it twice, and which no answer shows.
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
