@@ -49,6 +49,7 @@ describe('bad input (dynalite)', () => {
     () => ['pruner given as a bare name', 'POST', '/studies', { ...ok, pruner: 'median' }, { status: 400, code: 'ValidationError', mentions: 'pruner: must be an object { name' }],
     () => ['unknown strategy option', 'POST', '/studies', { ...ok, strategy: { name: 'random', speed: 3 } }, { status: 400, code: 'ValidationError', mentions: 'strategy' }],
     () => ['grid over a continuous float', 'POST', '/studies', { ...ok, strategy: { name: 'grid' } }, { status: 400, code: 'ValidationError', mentions: 'space.x' }],
+    () => ['grid over an int range too wide to list', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0, high: 2 ** 53 - 1 } }, strategy: { name: 'grid' } }, { status: 400, code: 'ValidationError', mentions: 'the grid has' }],
     () => ['a TPE option too small to store', 'POST', '/studies', { ...ok, strategy: { name: 'tpe', gamma: 1e-200 } }, { status: 400, code: 'ValidationError', field: 'strategy.gamma' }],
     () => ['negative seed', 'POST', '/studies', { ...ok, strategy: { name: 'random', seed: -1 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.seed' }],
     () => ['unknown pruner', 'POST', '/studies', { ...ok, pruner: { name: 'guillotine' } }, { status: 400, code: 'PrunerNotAvailable', mentions: 'pruner.name' }],
