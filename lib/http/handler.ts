@@ -141,9 +141,34 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, headers: Re
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('the body must be a JSON object', 'body');
   }
+  const proto = protoKeyPaths(value);
+  if (proto.length > 0) throw new ValidationError(proto.map((path) => ({ path, message: PROTO_MESSAGE })));
   const r = schema.safeParse(value);
   if (!r.success) throw validationFrom(r.error);
   return r.data;
+}
+
+const PROTO_MESSAGE = 'is not an allowed name (any key but "__proto__" is)';
+
+/**
+ * Paths (dotted, like validation errors') of every `__proto__` key in a parsed body. JSON.parse keeps
+ * such a key as an own property, but zod's records and objects drop it without a word, so a param,
+ * an option or a field of that name would vanish instead of being refused. Walked with a stack: a
+ * body may nest deeper than the call stack goes.
+ */
+function protoKeyPaths(body: object): string[] {
+  const out: string[] = [];
+  const stack: [unknown, string][] = [[body, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const key of Object.keys(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key === '__proto__') out.push(at);
+      stack.push([(value as Record<string, unknown>)[key], at]);
+    }
+  }
+  return out.sort();
 }
 
 function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
