@@ -88,8 +88,7 @@ function specProblems(spec: ParamSpec): SpecIssue[] {
     });
   }
   if (step !== undefined && low < high && !log) {
-    const k = (high - low) / step;
-    if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, Math.abs(k))) {
+    if (!stepDivides(spec.type, low, high, step)) {
       out.push({
         path: ['step'],
         message: `must divide high - low exactly (${high} - ${low} = ${high - low} is not a multiple of ${step})`,
@@ -97,6 +96,21 @@ function specProblems(spec: ParamSpec): SpecIssue[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether `step` divides high - low. Ints exactly, in BigInt: high - low may pass 2^53, where doubles
+ * round, and a relative tolerance let 2000000001 - 0 pass for a step of 2. Floats, whose bounds are
+ * decimal fractions without an exact binary form, within a relative 1e-9.
+ */
+function stepDivides(type: 'int' | 'float', low: number, high: number, step: number): boolean {
+  if (type === 'int') {
+    // Not integers: already refused by the int checks, and BigInt would throw.
+    if (![low, high, step].every(Number.isSafeInteger)) return true;
+    return (BigInt(high) - BigInt(low)) % BigInt(step) === 0n;
+  }
+  const k = (high - low) / step;
+  return Math.abs(k - Math.round(k)) <= 1e-9 * Math.max(1, Math.abs(k));
 }
 
 /** Back to the wire form: `{ name: spec }` in the space's order. */

@@ -35,6 +35,7 @@ describe('bad input (dynalite)', () => {
     () => ['log with low <= 0', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 0, high: 1, log: true } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
     () => ['step with log', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 1, high: 10, log: true, step: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.step' }],
     () => ['step that does not fit the range', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 0, high: 1, step: 0.3 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.step' }],
+    () => ['an int step that divides the range only to 1e-9', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0, high: 2000000001, step: 2 } } }, { status: 400, code: 'ValidationError', field: 'space.x.step' }],
     () => ['int with a fractional bound', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0.5, high: 3 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
     () => ['unknown param type', 'POST', '/studies', { name: 'n', space: { x: { type: 'double', low: 0, high: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x' }],
     () => ['duplicate choices', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: ['a', 'a'] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices' }],
