@@ -112,9 +112,13 @@ function createOnce(deps: TunerDeps, study: StoredStudy, priors: readonly PriorO
   return once(deps, 'create', requestId, fingerprint, replay, work, study.studyId);
 }
 
-/** What a create answers: the new study, and with a warm start how many runs it took and left out. */
+/**
+ * What a create answers: the new study, and with a warm start how many runs it took and left out. A
+ * repeat under the same Idempotency-Key gets this same answer, built from the stored study as it was
+ * created: not stopped, no best, no runs, untouched since, whatever happened to it in between.
+ */
 function createdView(study: StoredStudy) {
-  const view = studyView(study, []);
+  const view = studyView({ ...study, state: 'active', best: undefined, updatedAt: study.createdAt }, []);
   if (study.warmStartSkipped !== undefined) Object.assign(view, { warmStartRuns: study.priorCount, warmStartSkipped: study.warmStartSkipped });
   return view;
 }
