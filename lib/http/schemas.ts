@@ -80,12 +80,21 @@ export const completeBody = z.discriminatedUnion(
 export type CompleteInput = z.infer<typeof completeBody>;
 
 const paramsObject = z.record(z.string(), z.unknown(), { error: 'must be an object of { paramName: value }' });
-/** One params object, or a list of them; each is checked against the study's space by the use case. */
+/**
+ * One params object, or a list of them; each is checked against the study's space by the use case.
+ * The list's length is checked after the union: inside it, a list too long failed both options at the
+ * same depth and its message gave way to the union's.
+ */
 export const enqueueBody = z.strictObject({
-  params: z.union([
-    paramsObject,
-    z.array(paramsObject).min(1, 'needs at least one entry').max(MAX_ENQUEUE_PER_CALL, `at most ${MAX_ENQUEUE_PER_CALL} entries per call`),
-  ], { error: 'must be a params object or a list of them' }),
+  params: z
+    .union([paramsObject, z.array(paramsObject)], { error: `must be a params object or a list of 1-${MAX_ENQUEUE_PER_CALL} of them` })
+    .superRefine((params, ctx) => {
+      if (!Array.isArray(params)) return;
+      if (params.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one entry' });
+      if (params.length > MAX_ENQUEUE_PER_CALL) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_ENQUEUE_PER_CALL} entries per call (got ${params.length}): enqueue more in several calls` });
+      }
+    }),
 });
 
 export const listQuery = z.strictObject({

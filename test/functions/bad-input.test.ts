@@ -102,6 +102,9 @@ describe('bad input (dynalite)', () => {
     () => ['garbage cursor', 'GET', '/studies?cursor=%%%', undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
     () => ['unknown query parameter', 'GET', '/studies?sort=name', undefined, { status: 400, code: 'ValidationError', mentions: 'sort' }],
     () => ['enqueue a list with an entry that is not an object', 'POST', `${S()}/runs/enqueue`, { params: [{ x: 0.5 }, 0.7] }, { status: 400, code: 'ValidationError', field: 'params.1' }],
+    () => ['enqueue a list over the cap', 'POST', `${S()}/runs/enqueue`, { params: Array.from({ length: 101 }, () => ({ x: 0.5 })) }, { status: 400, code: 'ValidationError', mentions: 'params: at most 100 entries per call (got 101)' }],
+    () => ['enqueue an empty list', 'POST', `${S()}/runs/enqueue`, { params: [] }, { status: 400, code: 'ValidationError', mentions: 'params: needs at least one entry' }],
+    () => ['enqueue params that are neither', 'POST', `${S()}/runs/enqueue`, { params: 'x=1' }, { status: 400, code: 'ValidationError', mentions: 'params: must be a params object or a list of 1-100 of them' }],
     () => ['enqueue params outside the space', 'POST', `${S()}/runs/enqueue`, { params: { x: 7 } }, { status: 400, code: 'ValidationError', mentions: 'params.x' }],
     () => ['enqueue params naming an unknown param', 'POST', `${S()}/runs/enqueue`, { params: { x: 0.5, y: 1 } }, { status: 400, code: 'ValidationError', mentions: 'params.y' }],
   ];
