@@ -37,10 +37,23 @@ export const createStudyBody = z.strictObject({
   maxRuns: z.number().int('must be an integer').min(1, 'must be >= 1').max(MAX_RUNS_LIMIT, `must be <= ${MAX_RUNS_LIMIT}`).optional(),
   metricTimeoutSeconds: finite.min(1, 'must be >= 1').max(MAX_METRIC_TIMEOUT_SECONDS, `must be <= ${MAX_METRIC_TIMEOUT_SECONDS} (7 days)`).optional(),
   retryFailed: z.number().int('must be an integer').min(0, 'must be >= 0').max(MAX_RETRY_FAILED, `must be <= ${MAX_RETRY_FAILED}`).optional(),
-  /** Learn from earlier runs: another study of this service, or the `runs` of an export document. */
+  /**
+   * Learn from earlier runs: another study of this service, or the `runs` of an export document (whose
+   * `study.direction`, when there, must be the new study's: checked by the use case).
+   */
   warmStartFrom: z
-    .union([z.strictObject({ studyId: z.string().min(1).max(64) }), z.looseObject({ runs: z.array(priorRun, { error: 'must be a list of runs' }).max(MAX_WARM_START_RUNS, `at most ${MAX_WARM_START_RUNS} runs`) })], {
+    .union([
+      z.strictObject({ studyId: z.string({ error: 'must be a study id' }).min(1, 'must not be empty').max(64, 'at most 64 characters') }),
+      z.looseObject({
+        runs: z.array(priorRun, { error: 'must be a list of runs' }).max(MAX_WARM_START_RUNS, `at most ${MAX_WARM_START_RUNS} runs`),
+        study: z.looseObject({ direction: z.enum(['minimize', 'maximize'], { error: 'must be "minimize" or "maximize"' }).optional() }, { error: 'must be the study of an export document' }).optional(),
+      }),
+    ], {
       error: 'must be { studyId } or an export document with runs',
+    })
+    .superRefine((from, ctx) => {
+      // An export document passes its other fields through: a studyId beside runs would be ignored.
+      if ('studyId' in from && 'runs' in from) ctx.addIssue({ code: 'custom', message: 'give either { studyId } or an export document with runs, not both' });
     })
     .optional(),
 });
