@@ -7,6 +7,7 @@ import { testApi, type TestApi } from '../support/api';
 
 const ok = { name: 'n', space: { x: { type: 'float', low: 0, high: 1 } } };
 const unknownId = '00000000-0000-4000-8000-000000000000';
+const cursorOf = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
 
 type Case = [title: string, method: string, path: string, body: unknown, expected: { status: number; code: string; mentions?: string; field?: string }, headers?: Record<string, string>];
 
@@ -103,6 +104,11 @@ describe('bad input (dynalite)', () => {
     () => ['limit above 1000', 'GET', '/studies?limit=5000', undefined, { status: 400, code: 'ValidationError', mentions: 'limit' }],
     () => ['limit not a number', 'GET', `${S()}/runs?limit=ten`, undefined, { status: 400, code: 'ValidationError', mentions: 'limit' }],
     () => ['a forged cursor', 'GET', `${S()}/runs?cursor=${Buffer.from('{"pk":"STUDY#other","sk":"RUN#0"}').toString('base64url')}`, undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
+    () => ['a hand-made studies cursor with an empty key', 'GET', `/studies?cursor=${cursorOf({ pk: '', sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: 'a' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made studies cursor with an empty index key', 'GET', `/studies?cursor=${cursorOf({ pk: `STUDY#${studyId}`, sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: '' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made studies cursor of another shape', 'GET', `/studies?cursor=${cursorOf({ pk: 'STUDY#x', sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: '2026-01-01T00:00:00.000Z#y' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made studies cursor over the key size', 'GET', `/studies?cursor=${cursorOf({ pk: `STUDY#${studyId}`, sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: 'é'.repeat(600) })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made runs cursor without a run number', 'GET', `${S()}/runs?cursor=${cursorOf({ pk: `STUDY#${studyId}`, sk: 'RUN#' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
     () => ['garbage cursor', 'GET', '/studies?cursor=%%%', undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
     () => ['unknown query parameter', 'GET', '/studies?sort=name', undefined, { status: 400, code: 'ValidationError', mentions: 'sort' }],
     () => ['enqueue a list with an entry that is not an object', 'POST', `${S()}/runs/enqueue`, { params: [{ x: 0.5 }, 0.7] }, { status: 400, code: 'ValidationError', field: 'params.1' }],
