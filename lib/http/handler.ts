@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { TunerError, ValidationError } from '../errors';
+import { plainMessage, TunerError, ValidationError } from '../errors';
 import type { TunerDeps } from '../tuner/deps';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getDeps, getLogger, getMetrics } from '../wiring';
@@ -57,7 +57,7 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
       const headers = lowerHeaders(event.headers);
       const path = checkPath(event.pathParameters ?? {});
       const body = spec.body ? parseBody(event, headers, spec.body) : undefined;
-      const query = spec.query ? parseQuery(event, spec.query) : undefined;
+      const query = spec.query ? parseQuery(event, spec.query) : noQuery(event);
       const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event });
       status = spec.status ?? 200;
       return status === 204 ? { statusCode: 204, headers: {}, body: '' } : fitted(json(status, result), spec.tooLargeHint);
@@ -143,7 +143,7 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, headers: Re
   }
   const proto = protoKeyPaths(value);
   if (proto.length > 0) throw new ValidationError(proto.map((path) => ({ path, message: PROTO_MESSAGE })));
-  const r = schema.safeParse(value);
+  const r = schema.safeParse(value, { error: plainMessage });
   if (!r.success) throw validationFrom(r.error);
   return r.data;
 }
@@ -171,12 +171,19 @@ function protoKeyPaths(body: object): string[] {
   return out.sort();
 }
 
+/** A route without query parameters refuses any, as a body refuses unknown fields. */
+function noQuery(event: APIGatewayProxyEvent): undefined {
+  const names = Object.keys(event.queryStringParameters ?? {});
+  if (names.length > 0) throw new ValidationError(names.map((path) => ({ path, message: 'is not a query parameter of this route (it takes none)' })));
+  return undefined;
+}
+
 function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
   const multi = event.multiValueQueryStringParameters ?? {};
   for (const [k, v] of Object.entries(multi)) {
     if (v && v.length > 1) throw new ValidationError('must be given once', k);
   }
-  const r = schema.safeParse(event.queryStringParameters ?? {});
+  const r = schema.safeParse(event.queryStringParameters ?? {}, { error: plainMessage });
   if (!r.success) throw validationFrom(r.error);
   return r.data;
 }

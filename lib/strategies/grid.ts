@@ -14,7 +14,7 @@ import type { ParamValue, Params } from '../domain/types';
 import { ConflictError, ValidationError } from '../errors';
 import { dimValues, dimsOf, gridPointAt, paramsKey, type Dim } from '../space/transform';
 import { createRng } from '../random';
-import { parseWith } from './options';
+import { intIn, parseWith } from './options';
 import type { Strategy } from './strategy';
 
 export const MAX_GRID_POINTS = 10_000_000;
@@ -24,12 +24,10 @@ export interface GridOptions {
   gridPoints?: number | Record<string, number>;
 }
 
+const points = intIn(2, 10_000);
 const optionsSchema = z.strictObject({
   gridPoints: z
-    .union([
-      z.number().int('must be an integer').min(2, 'must be at least 2').max(10_000),
-      z.record(z.string(), z.number().int('must be an integer').min(2, 'must be at least 2').max(10_000)),
-    ])
+    .union([points, z.record(z.string(), points)], { error: 'must be an integer from 2 to 10000, or an object of { paramName: integer from 2 to 10000 }' })
     .optional(),
 });
 

@@ -7,6 +7,8 @@ import { testApi, type TestApi } from '../support/api';
 
 const ok = { name: 'n', space: { x: { type: 'float', low: 0, high: 1 } } };
 const unknownId = '00000000-0000-4000-8000-000000000000';
+/** zod's own wording, which must never reach a caller ("Invalid input", "Too small: expected string to have >=1 characters"). */
+const ZOD_DEFAULT = /Invalid input|Invalid option|Too small|Too big|Unrecognized key|expected \w+ to (be|have)/;
 const cursorOf = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
 
 type Case = [title: string, method: string, path: string, body: unknown, expected: { status: number; code: string; mentions?: string; field?: string }, headers?: Record<string, string>];
@@ -75,6 +77,24 @@ describe('bad input (dynalite)', () => {
     () => ['enqueued params with a __proto__ key', 'POST', `${S()}/runs/enqueue`, '{"params": {"x": 0.5, "__proto__": {"x": 0.7}}}', { status: 400, code: 'ValidationError', field: 'params.__proto__' }],
     () => ['an enqueued list with a __proto__ key', 'POST', `${S()}/runs/enqueue`, '{"params": [{"x": 0.5}, {"x": 0.5, "__proto__": 0}]}', { status: 400, code: 'ValidationError', field: 'params.1.__proto__' }],
     () => ['an ask with a __proto__ key', 'POST', `${S()}/runs`, '{"__proto__": {"workerId": "w"}}', { status: 400, code: 'ValidationError', field: '__proto__' }],
+    // Every message in our words, naming the field and what it allows.
+    () => ['ask with an empty workerId', 'POST', `${S()}/runs`, { workerId: '' }, { status: 400, code: 'ValidationError', mentions: 'workerId: must not be empty' }],
+    () => ['a null categorical choice', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: [null] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices.0: a choice must be a string of at most 256 characters, a number or a boolean' }],
+    () => ['an object categorical choice', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: ['a', { b: 1 }] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices.1: a choice must be' }],
+    () => ['fractional gridPoints', 'POST', '/studies', { ...ok, strategy: { name: 'grid', gridPoints: 1.5 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.gridPoints: must be an integer from 2 to 10000' }],
+    () => ['too many gridPoints', 'POST', '/studies', { ...ok, strategy: { name: 'grid', gridPoints: 20000 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.gridPoints: must be an integer from 2 to 10000' }],
+    () => ['an int bound of 1e20', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0, high: 1e20 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.high: must be an integer from -9007199254740991 to 9007199254740991' }],
+    () => ['a param named constructor', 'POST', '/studies', { name: 'n', space: { constructor: ok.space.x } }, { status: 400, code: 'ValidationError', mentions: 'space.constructor: is a reserved name' }],
+    () => ['maxRuns of 1e20', 'POST', '/studies', { ...ok, maxRuns: 1e20 }, { status: 400, code: 'ValidationError', mentions: 'maxRuns: must be an integer from 1 to 1000000' }],
+    () => ['a TPE option of the wrong type', 'POST', '/studies', { ...ok, strategy: { name: 'tpe', gamma: 'high' } }, { status: 400, code: 'ValidationError', mentions: 'strategy.gamma: must be a number' }],
+    () => ['a TPE int option of 1e20', 'POST', '/studies', { ...ok, strategy: { name: 'tpe', nStartup: 1e20 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.nStartup: must be an integer from 0 to 10000' }],
+    () => ['a strategy name too long', 'POST', '/studies', { ...ok, strategy: { name: 'x'.repeat(65) } }, { status: 400, code: 'ValidationError', field: 'strategy.name' }],
+    () => ['a warm-start run with a null param', 'POST', '/studies', { ...ok, warmStartFrom: { runs: [{ params: { x: null }, value: 1 }] } }, { status: 400, code: 'ValidationError', mentions: 'warmStartFrom.runs.0.params.x: must be a string, a number or a boolean' }],
+    () => ['limit in exponent form', 'GET', '/studies?limit=1e2', undefined, { status: 400, code: 'ValidationError', mentions: 'limit: must be a whole number from 1 to 1000' }],
+    () => ['limit in hex', 'GET', `${S()}/runs?limit=0x10`, undefined, { status: 400, code: 'ValidationError', mentions: 'limit: must be a whole number from 1 to 1000' }],
+    () => ['limit zero', 'GET', '/studies?limit=0', undefined, { status: 400, code: 'ValidationError', mentions: 'limit: must be a whole number from 1 to 1000' }],
+    () => ['a query parameter on a study read', 'GET', `${S()}?verbose=1`, undefined, { status: 400, code: 'ValidationError', field: 'verbose' }],
+    () => ['a query parameter on a stop', 'POST', `${S()}/stop?force=1`, {}, { status: 400, code: 'ValidationError', field: 'force' }],
     () => ['invalid JSON', 'POST', '/studies', '{"name": "n",', { status: 400, code: 'InvalidJson' }],
     () => ['a JSON array body', 'POST', '/studies', '[1,2]', { status: 400, code: 'ValidationError', mentions: 'body' }],
     () => ['a huge body', 'POST', '/studies', { ...ok, name: 'x'.repeat(70_000) }, { status: 413, code: 'PayloadTooLarge' }],
@@ -131,6 +151,7 @@ describe('bad input (dynalite)', () => {
       expect(typeof r.body.error.message, title).toBe('string');
       if (expected.mentions) expect(JSON.stringify(r.body.error), title).toContain(expected.mentions);
       if (expected.field) expect(r.body.error.details.issues.map((i: { path: string }) => i.path), title).toContain(expected.field);
+      for (const m of [r.body.error.message, ...(r.body.error.details?.issues ?? []).map((i: { message: string }) => i.message)]) expect(m, title).not.toMatch(ZOD_DEFAULT);
     }
     expect((await api.deps.store.listStudies(1000)).items).toHaveLength(before.items.length);
     const runsAfter = await api.deps.store.loadRuns(studyId);
