@@ -99,6 +99,45 @@ function flatIssues(issues: readonly ZodIssue[]): ZodIssue[] {
   });
 }
 
+/**
+ * Words for the zod issues a schema gives no message of its own (pass as the `error` of a parse: a
+ * schema's own messages win over it), so no default of zod's ("Invalid input", "Too small: expected
+ * string to have >=1 characters") reaches a caller. Each says what is allowed.
+ */
+export function plainMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.input === undefined) return 'is required';
+      const kinds: Record<string, string> = { array: 'a list', object: 'an object', record: 'an object', int: 'an integer' };
+      return `must be ${kinds[issue.expected] ?? `a ${issue.expected}`}`;
+    }
+    case 'too_small': {
+      const min = String(issue.minimum);
+      if (issue.origin === 'string') return issue.minimum === 1 ? 'must not be empty' : `must be at least ${min} characters`;
+      if (issue.origin === 'array') return `needs at least ${min} entr${issue.minimum === 1 ? 'y' : 'ies'}`;
+      return `must be ${issue.inclusive === false ? '>' : '>='} ${min}`;
+    }
+    case 'too_big': {
+      const max = String(issue.maximum);
+      if (issue.origin === 'string') return `must be at most ${max} characters`;
+      if (issue.origin === 'array') return `must have at most ${max} entries`;
+      return `must be ${issue.inclusive === false ? '<' : '<='} ${max}`;
+    }
+    case 'invalid_value':
+      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'is not in the accepted format' : `must be a valid ${issue.format}`;
+    case 'invalid_key':
+      return 'has a key that is not allowed';
+    case 'invalid_union':
+      return 'is none of the accepted forms';
+    default:
+      return undefined;
+  }
+}
+
 /** The request is malformed: fix it and send again. */
 export class ValidationError extends TunerError {
   readonly issues: FieldIssue[];

@@ -10,17 +10,21 @@ export type RunState = (typeof RUN_STATES)[number];
 export const FINISHED_STATES: readonly RunState[] = ['completed', 'failed', 'pruned', 'timed_out'];
 
 /**
- * Numbers must fit DynamoDB's number type: 0, or a magnitude in [1e-130, 1e126). JSON allows more
- * (1e-200 parses fine), so every number a client sends is checked against this range.
+ * Numbers must fit DynamoDB's number type: 0, or a magnitude from 1E-130 to
+ * 9.9999999999999999999999999999999999999E+125. JSON allows more (1e-200 parses fine), so every number
+ * a client sends is checked against this range. A double is written as its shortest decimal form
+ * (lib/store/clients.ts), so the doubles that fit are 0 and those of magnitude from 1e-130 (whose
+ * form is "1e-130") to MAX_MAGNITUDE, the largest double below 1e126: the double nearest 1e126 is
+ * a little below 10^126, but its form "1e+126" is not.
  */
 export const MIN_MAGNITUDE = 1e-130;
-export const MAX_MAGNITUDE = 9.9999999999999e125;
+export const MAX_MAGNITUDE = 9.999999999999998e125;
 export function isStorableNumber(x: number): boolean {
   if (!Number.isFinite(x)) return false;
   const m = Math.abs(x);
   return m === 0 || (m >= MIN_MAGNITUDE && m <= MAX_MAGNITUDE);
 }
-export const STORABLE_MESSAGE = 'must be 0 or have a magnitude between 1e-130 and 1e126 (the range numbers are stored in)';
+export const STORABLE_MESSAGE = 'must be 0 or have a magnitude from 1e-130 up to, not including, 1e126 (the range numbers are stored in)';
 
 /** The largest step a metric may carry (storage keys pad steps to 16 digits). */
 export const MAX_STEP = 1e15;

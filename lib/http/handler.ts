@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import { TunerError, ValidationError } from '../errors';
+import { plainMessage, TunerError, ValidationError } from '../errors';
 import type { TunerDeps } from '../tuner/deps';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getDeps, getLogger, getMetrics } from '../wiring';
@@ -76,7 +76,7 @@ export function httpHandler<BS extends z.ZodType | undefined = undefined, QS ext
       const headers = lowerHeaders(event.headers);
       const path = checkPath(event.pathParameters ?? {});
       const body = spec.body ? parseBody(event, headers, spec.body) : undefined;
-      const query = spec.query ? parseQuery(event, spec.query) : undefined;
+      const query = spec.query ? parseQuery(event, spec.query) : noQuery(event);
       const result = await fn({ body: body as Out<BS>, query: query as Out<QS>, path, headers, deps: getDeps(), event, answerBy });
       status = spec.status ?? 200;
       return status === 204 ? { statusCode: 204, headers: {}, body: '' } : fitted(json(status, result), spec.tooLargeHint);
@@ -160,9 +160,41 @@ function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, headers: Re
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError('the body must be a JSON object', 'body');
   }
-  const r = schema.safeParse(value);
+  const proto = protoKeyPaths(value);
+  if (proto.length > 0) throw new ValidationError(proto.map((path) => ({ path, message: PROTO_MESSAGE })));
+  const r = schema.safeParse(value, { error: plainMessage });
   if (!r.success) throw validationFrom(r.error);
   return r.data;
+}
+
+const PROTO_MESSAGE = 'is not an allowed name (any key but "__proto__" is)';
+
+/**
+ * Paths (dotted, like validation errors') of every `__proto__` key in a parsed body. JSON.parse keeps
+ * such a key as an own property, but zod's records and objects drop it without a word, so a param,
+ * an option or a field of that name would vanish instead of being refused. Walked with a stack: a
+ * body may nest deeper than the call stack goes.
+ */
+function protoKeyPaths(body: object): string[] {
+  const out: string[] = [];
+  const stack: [unknown, string][] = [[body, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    for (const key of Object.keys(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key === '__proto__') out.push(at);
+      stack.push([(value as Record<string, unknown>)[key], at]);
+    }
+  }
+  return out.sort();
+}
+
+/** A route without query parameters refuses any, as a body refuses unknown fields. */
+function noQuery(event: APIGatewayProxyEvent): undefined {
+  const names = Object.keys(event.queryStringParameters ?? {});
+  if (names.length > 0) throw new ValidationError(names.map((path) => ({ path, message: 'is not a query parameter of this route (it takes none)' })));
+  return undefined;
 }
 
 function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S): z.infer<S> {
@@ -170,7 +202,7 @@ function parseQuery<S extends z.ZodType>(event: APIGatewayProxyEvent, schema: S)
   for (const [k, v] of Object.entries(multi)) {
     if (v && v.length > 1) throw new ValidationError('must be given once', k);
   }
-  const r = schema.safeParse(event.queryStringParameters ?? {});
+  const r = schema.safeParse(event.queryStringParameters ?? {}, { error: plainMessage });
   if (!r.success) throw validationFrom(r.error);
   return r.data;
 }

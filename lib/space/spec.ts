@@ -16,23 +16,29 @@ const floatSpec = z.strictObject({
   type: z.literal('float'),
   low: finite,
   high: finite,
-  log: z.boolean().optional(),
+  log: z.boolean({ error: 'must be true or false' }).optional(),
   step: finite.positive('must be > 0').optional(),
 });
 
+/** zod's int() is a safe integer: one check, one message, for 1.5 and 1e20 alike. */
+const SAFE = 2 ** 53 - 1;
+const safeInt = z.number({ error: `must be an integer from -${SAFE} to ${SAFE}` }).int(`must be an integer from -${SAFE} to ${SAFE}`);
+
 const intSpec = z.strictObject({
   type: z.literal('int'),
-  low: z.number().int('must be an integer').min(-(2 ** 53 - 1)).max(2 ** 53 - 1),
-  high: z.number().int('must be an integer').min(-(2 ** 53 - 1)).max(2 ** 53 - 1),
-  log: z.boolean().optional(),
-  step: z.number().int('must be an integer').positive('must be > 0').optional(),
+  low: safeInt,
+  high: safeInt,
+  log: z.boolean({ error: 'must be true or false' }).optional(),
+  step: z.number({ error: `must be an integer from 1 to ${SAFE}` }).int(`must be an integer from 1 to ${SAFE}`).positive('must be > 0').optional(),
 });
 
-const choice = z.union([z.string().max(256, 'a string choice is at most 256 characters'), finite, z.boolean()]);
+const choice = z.union([z.string().max(256), finite, z.boolean()], {
+  error: 'a choice must be a string of at most 256 characters, a number or a boolean',
+});
 const categoricalSpec = z.strictObject({
   type: z.literal('categorical'),
   choices: z
-    .array(choice)
+    .array(choice, { error: `must be a list of 1-${MAX_CHOICES} strings, numbers or booleans` })
     .min(1, 'needs at least one choice')
     .max(MAX_CHOICES, `at most ${MAX_CHOICES} choices`),
 });
@@ -54,7 +60,10 @@ export const spaceSchema = z
     if (names.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one parameter' });
     if (names.length > MAX_PARAMS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_PARAMS} parameters, got ${names.length}` });
     for (const name of names) {
-      if (!NAME_RE.test(name) || RESERVED.has(name)) {
+      if (RESERVED.has(name)) {
+        // Every params object is a JS object: these names are on each one already (obj.constructor).
+        ctx.addIssue({ code: 'custom', path: [name], message: `is a reserved name (${[...RESERVED].join(', ')} are not allowed): choose another` });
+      } else if (!NAME_RE.test(name)) {
         ctx.addIssue({
           code: 'custom',
           path: [name],
@@ -88,8 +97,7 @@ function specProblems(spec: ParamSpec): SpecIssue[] {
     });
   }
   if (step !== undefined && low < high && !log) {
-    const k = (high - low) / step;
-    if (Math.abs(k - Math.round(k)) > 1e-9 * Math.max(1, Math.abs(k))) {
+    if (!stepDivides(spec.type, low, high, step)) {
       out.push({
         path: ['step'],
         message: `must divide high - low exactly (${high} - ${low} = ${high - low} is not a multiple of ${step})`,
@@ -97,6 +105,21 @@ function specProblems(spec: ParamSpec): SpecIssue[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether `step` divides high - low. Ints exactly, in BigInt: high - low may pass 2^53, where doubles
+ * round, and a relative tolerance let 2000000001 - 0 pass for a step of 2. Floats, whose bounds are
+ * decimal fractions without an exact binary form, within a relative 1e-9.
+ */
+function stepDivides(type: 'int' | 'float', low: number, high: number, step: number): boolean {
+  if (type === 'int') {
+    // Not integers: already refused by the int checks, and BigInt would throw.
+    if (![low, high, step].every(Number.isSafeInteger)) return true;
+    return (BigInt(high) - BigInt(low)) % BigInt(step) === 0n;
+  }
+  const k = (high - low) / step;
+  return Math.abs(k - Math.round(k)) <= 1e-9 * Math.max(1, Math.abs(k));
 }
 
 /** Back to the wire form: `{ name: spec }` in the space's order. */

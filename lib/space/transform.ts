@@ -22,6 +22,11 @@ export interface NumericDim {
   hi: number;
   /** Number of admissible values for discrete dims; Infinity for continuous ones. */
   count: number;
+  /**
+   * Ints whose high - low is past 2^53 (up to 2^54 - 2): the exact number of steps from low to high.
+   * There `count` and `low + k * step` are rounded doubles, so snapping counts in BigInt instead.
+   */
+  wideSteps?: bigint;
 }
 
 export interface CategoricalDim {
@@ -58,6 +63,10 @@ function toDim(def: ParamDef): Dim {
     return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step: isInt ? 1 : undefined, lo, hi, count: isInt ? def.high - def.low + 1 : Infinity };
   }
   if (step !== undefined) {
+    if (isInt && !Number.isSafeInteger(def.high - def.low)) {
+      const wideSteps = (BigInt(def.high) - BigInt(def.low)) / BigInt(step);
+      return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step, lo: def.low - step / 2, hi: def.high + step / 2, count: Number(wideSteps) + 1, wideSteps };
+    }
     const count = Math.round((def.high - def.low) / step) + 1;
     return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step, lo: def.low - step / 2, hi: def.high + step / 2, count };
   }
@@ -92,8 +101,10 @@ export function snap(dim: NumericDim, x: number): number {
   if (Number.isNaN(x)) return low;
   if (dim.step !== undefined) {
     const k = Math.min(dim.count - 1, Math.max(0, Math.round((x - low) / dim.step)));
+    if (dim.wideSteps !== undefined) return wideIntAt(dim, k);
     const v = low + k * dim.step;
-    return dim.isInt ? Math.round(v) : cleanFloat(v, high);
+    // Ints within a span below 2^53: k * step <= high - low, so every term and the sum are exact.
+    return dim.isInt ? v : cleanFloat(v, low, high);
   }
   const v = x < low ? low : x > high ? high : x;
   if (dim.isInt) return Math.round(v);
@@ -103,9 +114,22 @@ export function snap(dim: NumericDim, x: number): number {
 }
 
 /** Removes binary noise from stepped floats (0.1 + 2 * 0.1 → 0.3), never leaving [low, high]. */
-function cleanFloat(v: number, high: number): number {
+function cleanFloat(v: number, low: number, high: number): number {
   const c = Number(v.toPrecision(14));
-  return c > high ? high : c;
+  return c > high ? high : c < low ? low : c;
+}
+
+/** low + k * step of an int too wide for doubles to count exactly, in BigInt: on the step grid, within [low, high]. */
+function wideIntAt(dim: NumericDim, k: number): number {
+  const steps = BigInt(k);
+  const kb = steps > dim.wideSteps! ? dim.wideSteps! : steps;
+  return Number(BigInt(dim.def.low) + kb * BigInt(dim.step!));
+}
+
+/** Whether the int `v` is low + k * step for a whole k, exactly (ints run to ±(2^53 - 1), their differences past 2^53). */
+function onIntGrid(v: number, low: number, step: number): boolean {
+  const d = v - low;
+  return Number.isSafeInteger(d) ? d % step === 0 : (BigInt(v) - BigInt(low)) % BigInt(step) === 0n;
 }
 
 /** Index of a categorical value among the choices, or -1. Numbers and booleans compare by JSON identity. */
@@ -270,7 +294,8 @@ export function paramsProblems(space: Space, params: unknown, prefix = 'params')
     const { low, high } = dim.def;
     if (v < low || v > high) out.push({ path, message: `must be within [${low}, ${high}]` });
     else if (dim.isInt && !Number.isInteger(v)) out.push({ path, message: 'must be an integer' });
-    else if (dim.step !== undefined && Math.abs(snap(dim, v) - v) > 1e-9 * Math.max(1, Math.abs(v))) {
+    else if (dim.isInt && !onIntGrid(v, low, dim.step ?? 1)) out.push({ path, message: `must be on the grid low + k * step (step ${dim.step})` });
+    else if (!dim.isInt && dim.step !== undefined && Math.abs(snap(dim, v) - v) > 1e-9 * Math.max(1, Math.abs(v))) {
       out.push({ path, message: `must be on the grid low + k * step (step ${dim.step})` });
     }
   }

@@ -24,7 +24,9 @@ export function decodeCursor(cursor: string | undefined, expectedKeys: readonly 
   const obj = parsed as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
   if (keys.length !== expectedKeys.length || ![...expectedKeys].sort().every((k, i) => keys[i] === k)) throw bad();
-  if (!keys.every((k) => typeof obj[k] === 'string' && (obj[k] as string).length <= 1024)) throw bad();
+  // DynamoDB refuses (a 500 here) an empty key or one past its size limit: 2048 bytes of UTF-8 for a
+  // partition key, 1024 for a sort key. Ours are far shorter; 1024 for all holds both.
+  if (!keys.every((k) => typeof obj[k] === 'string' && obj[k] !== '' && Buffer.byteLength(obj[k] as string, 'utf8') <= 1024)) throw bad();
   if (!check(obj as Key)) throw bad();
   return obj as Key;
 }

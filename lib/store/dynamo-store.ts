@@ -141,7 +141,11 @@ export class DynamoStudyStore implements StudyStore {
 
   async listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>> {
     const { indexName, partitionKey, sortKey } = TABLE_KEYS.gsi1;
-    const start = decodeCursor(cursor, ['pk', 'sk', partitionKey, sortKey], (k) => k[partitionKey] === STUDIES_GSI_PK && k.sk === STUDY_SK);
+    const start = decodeCursor(cursor, ['pk', 'sk', partitionKey, sortKey], (k) => {
+      // The key of a study item as this list returns it: STUDY#<id>, and <createdAt>#<id> in the index.
+      const at = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)#([A-Za-z0-9_-]{1,64})$/.exec(k[sortKey]);
+      return at !== null && k[partitionKey] === STUDIES_GSI_PK && k.sk === STUDY_SK && k.pk === keys.studyPk(at[2]);
+    });
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -370,7 +374,7 @@ export class DynamoStudyStore implements StudyStore {
 
   async listRuns(studyId: string, limit: number, cursor?: string): Promise<Page<Run>> {
     const pk = keys.studyPk(studyId);
-    const start = decodeCursor(cursor, ['pk', 'sk'], (k) => k.pk === pk && k.sk.startsWith('RUN#'));
+    const start = decodeCursor(cursor, ['pk', 'sk'], (k) => k.pk === pk && /^RUN#\d{10}$/.test(k.sk));
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,

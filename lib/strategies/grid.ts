@@ -2,6 +2,10 @@
  * Grid search: every point of the grid is handed out exactly once, in a seeded order (so stopping early
  * still covers the space evenly), then the study is exhausted (409 StudyExhausted).
  *
+ * A grid point counts as used once a run of the study has exactly its params, whatever the run's source
+ * (strategy, enqueued, retry): runs at other points (enqueued off the grid) use up none, and warm-start
+ * priors (trials numbered below 0) teach other strategies but use up no grid point.
+ *
  * Exactly-once holds under concurrency because the ask use case only commits a proposal under the run
  * number it was computed for: a racing asker that loses the number re-proposes from the newer history.
  */
@@ -10,7 +14,7 @@ import type { ParamValue, Params } from '../domain/types';
 import { ConflictError, ValidationError } from '../errors';
 import { dimValues, dimsOf, gridPointAt, paramsKey, type Dim } from '../space/transform';
 import { createRng } from '../random';
-import { parseWith } from './options';
+import { intIn, parseWith } from './options';
 import type { Strategy } from './strategy';
 
 export const MAX_GRID_POINTS = 10_000_000;
@@ -20,19 +24,23 @@ export interface GridOptions {
   gridPoints?: number | Record<string, number>;
 }
 
+const points = intIn(2, 10_000);
 const optionsSchema = z.strictObject({
   gridPoints: z
-    .union([
-      z.number().int('must be an integer').min(2, 'must be at least 2').max(10_000),
-      z.record(z.string(), z.number().int('must be an integer').min(2, 'must be at least 2').max(10_000)),
-    ])
+    .union([points, z.record(z.string(), points)], { error: 'must be an integer from 2 to 10000, or an object of { paramName: integer from 2 to 10000 }' })
     .optional(),
 });
 
+/** Points of the grid along `dim`: every value of a discrete dim, `gridPoints` of a continuous one (0 when it has none). */
+function axisLength(dim: Dim, gridPoints: GridOptions['gridPoints']): number {
+  if (Number.isFinite(dim.count)) return dim.count;
+  return (typeof gridPoints === 'number' ? gridPoints : gridPoints?.[dim.name]) ?? 0;
+}
+
 function axisValues(dim: Dim, gridPoints: GridOptions['gridPoints']): ParamValue[] {
   if (Number.isFinite(dim.count)) return dimValues(dim);
-  const n = typeof gridPoints === 'number' ? gridPoints : gridPoints?.[dim.name];
-  if (n === undefined || dim.kind !== 'numeric') return [];
+  const n = axisLength(dim, gridPoints);
+  if (n === 0 || dim.kind !== 'numeric') return [];
   const out: number[] = [];
   for (let k = 0; k < n; k++) {
     const t = k / (n - 1);
@@ -56,14 +64,15 @@ export const gridStrategy: Strategy<GridOptions> = {
     const issues: { path: string; message: string }[] = [];
     let total = 1;
     for (const dim of dimsOf(space)) {
-      const values = axisValues(dim, options.gridPoints);
-      if (values.length === 0) {
+      // Counted, not listed: an int over a wide range has more values than an array can hold.
+      const length = axisLength(dim, options.gridPoints);
+      if (length === 0) {
         issues.push({
           path: `space.${dim.name}`,
           message: 'a grid needs a finite set of values: give this float a step, or set strategy.gridPoints',
         });
       }
-      total *= Math.max(1, values.length);
+      total *= Math.max(1, length);
     }
     if (typeof options.gridPoints === 'object') {
       for (const name of Object.keys(options.gridPoints)) {
@@ -77,10 +86,15 @@ export const gridStrategy: Strategy<GridOptions> = {
     return options;
   },
   propose({ space, history, seed, options }) {
-    const axes = dimsOf(space).map((d) => axisValues(d, options.gridPoints));
+    const dims = dimsOf(space);
+    const axes = dims.map((d) => axisValues(d, options.gridPoints));
     const total = axes.reduce((n, a) => n * a.length, 1);
     const pointAt = (index: number): Params => gridPointAt(space, axes, index);
-    const used = new Set(history.map((t) => paramsKey(space, t.params)));
+    // Every run's params are points of the space, so only the axes of continuous floats (gridPoints)
+    // leave values out; a discrete axis holds every value its param can take.
+    const onAxes = axes.map((a, i) => (Number.isFinite(dims[i].count) ? undefined : new Set<ParamValue>(a)));
+    const isGridPoint = (params: Params) => space.every((d, i) => onAxes[i]?.has(params[d.name]) ?? true);
+    const used = new Set(history.filter((t) => t.number >= 0 && isGridPoint(t.params)).map((t) => paramsKey(space, t.params)));
     if (used.size >= total) throw new ConflictError('StudyExhausted', `all ${total} grid points have been handed out`);
     // A seeded affine permutation of the indices: i -> (a*i + b) mod total, with a coprime to total.
     // One order per study: drawn from the study seed, not the per-run rng.

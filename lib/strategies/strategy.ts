@@ -8,7 +8,10 @@ import type { Rng } from '../random';
 
 export interface ProposeInput<O = Record<string, unknown>> {
   space: Space;
-  /** Every run so far, in run-number order, in any state (running runs are "pending"). */
+  /**
+   * Every run so far, in run-number order, in any state (running runs are "pending"), after the
+   * study's warm-start priors, which are numbered below 0.
+   */
   history: readonly Trial[];
   direction: Direction;
   /** Seeded from (study seed, run number): same seed + same history → same proposal. */

@@ -179,7 +179,8 @@ function repeatedCompletion(study: StoredStudy, current: Run, failed: boolean, v
 /**
  * Fixed params handed out before strategy proposals, each exactly once, in order. A list goes in all
  * or nothing; with an Idempotency-Key a retried call returns the first one's entries instead of
- * queueing the list again.
+ * queueing the list again. A stopped study takes no new entries (409 StudyStopped): nothing would
+ * ever hand them out.
  */
 export async function enqueue(deps: TunerDeps, input: { studyId: string; params: Record<string, unknown>[]; requestId?: string }) {
   const study = await requireStudy(deps, input.studyId);
@@ -192,6 +193,11 @@ export async function enqueue(deps: TunerDeps, input: { studyId: string; params:
     enqueued: entries.map((e) => ({ seq: e.seq, params: orderParams(study.space, e.params) })),
   });
   const write = async () => {
+    // Checked here, where entries would be written, not before the key: a repeat of an enqueue that
+    // went through before the stop still gets its answer.
+    if (study.state === 'stopped') {
+      throw new ConflictError('StudyStopped', `study ${study.studyId} is stopped: it hands out no more runs, so enqueued params would never go out`);
+    }
     const seqs = await deps.store.enqueue(study.studyId, ordered, isoAt(deps.clock()), input.requestId);
     return { value: answer(ordered.map((params, i) => ({ seq: seqs[i], params }))), result: seqs[0] };
   };

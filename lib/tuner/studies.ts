@@ -1,6 +1,6 @@
 /** Study use cases: create (with warm start), read, list, stop, delete, export. */
 import { v4 as uuidv4 } from 'uuid';
-import { toMinimized, type Params, type Run, type Study } from '../domain/types';
+import { toMinimized, type Direction, type Params, type Run, type Study } from '../domain/types';
 import { NotFoundError, RetryLaterError, ValidationError } from '../errors';
 import { publishSafely } from '../events/publisher';
 import { makeEvent } from '../events/types';
@@ -21,7 +21,7 @@ export async function createStudy(deps: TunerDeps, input: CreateStudyInput, requ
   const study = newStudy(deps, input);
   let priors: PriorObservation[] = [];
   if (input.warmStartFrom) {
-    const warm = await warmStartPriors(deps, study.space, input.warmStartFrom as WarmStartFrom);
+    const warm = await warmStartPriors(deps, study, input.warmStartFrom as WarmStartFrom);
     priors = warm.priors;
     Object.assign(study, { priorCount: priors.length, warmStartSkipped: warm.skipped });
   }
@@ -54,11 +54,13 @@ function newStudy(deps: TunerDeps, input: CreateStudyInput): StoredStudy {
 }
 
 type SourceRun = { params: Record<string, unknown>; value?: number; state?: Run['state'] };
-type WarmStartFrom = { studyId?: string; runs?: SourceRun[] };
+type WarmStartFrom = { studyId?: string; runs?: SourceRun[]; study?: { direction?: Direction } };
 
 /** The priors a warm start keeps (finished runs that are points of the new space, the most recent 10,000) and how many it left out. */
-async function warmStartPriors(deps: TunerDeps, space: StoredStudy['space'], from: WarmStartFrom): Promise<{ priors: PriorObservation[]; skipped: number }> {
-  const source = from.studyId !== undefined ? await priorsFromStudy(deps, from.studyId) : (from.runs ?? []);
+async function warmStartPriors(deps: TunerDeps, study: StoredStudy, from: WarmStartFrom): Promise<{ priors: PriorObservation[]; skipped: number }> {
+  const { space } = study;
+  if (from.studyId === undefined) checkDirection(from.study?.direction, study.direction, 'warmStartFrom.study.direction');
+  const source = from.studyId !== undefined ? await priorsFromStudy(deps, from.studyId, study.direction) : (from.runs ?? []);
   const priors: PriorObservation[] = [];
   let skipped = 0;
   for (const r of source) {
@@ -111,16 +113,35 @@ function createOnce(deps: TunerDeps, study: StoredStudy, priors: readonly PriorO
   return once(deps, 'create', requestId, fingerprint, replay, work, study.studyId);
 }
 
-/** What a create answers: the new study, and with a warm start how many runs it took and left out. */
+/**
+ * What a create answers: the new study, and with a warm start how many runs it took and left out. A
+ * repeat under the same Idempotency-Key gets this same answer, built from the stored study as it was
+ * created: not stopped, no best, no runs, untouched since, whatever happened to it in between.
+ */
 function createdView(study: StoredStudy) {
-  const view = studyView(study, []);
+  const view = studyView({ ...study, state: 'active', best: undefined, updatedAt: study.createdAt }, []);
   if (study.warmStartSkipped !== undefined) Object.assign(view, { warmStartRuns: study.priorCount, warmStartSkipped: study.warmStartSkipped });
   return view;
 }
 
-async function priorsFromStudy(deps: TunerDeps, studyId: string): Promise<SourceRun[]> {
+/**
+ * Priors are values of the new study's objective as they are: values of a study that sought the other
+ * direction would teach it to seek the opposite, so such a source is refused rather than flipped (a
+ * value's sign may not be all the other study meant by it).
+ */
+function checkDirection(source: Direction | undefined, direction: Direction, path: string): void {
+  if (source === undefined || source === direction) return;
+  const verb = (d: Direction) => (d === 'maximize' ? 'maximizes' : 'minimizes');
+  throw new ValidationError(
+    `the source study ${verb(source)} and this one ${verb(direction)}: its values would teach this study the opposite of what it seeks (warm-start from a study with direction "${direction}", or create this one with direction "${source}")`,
+    path,
+  );
+}
+
+async function priorsFromStudy(deps: TunerDeps, studyId: string, direction: Direction): Promise<SourceRun[]> {
   const source = await deps.store.getStudy(studyId);
   if (!source) throw new ValidationError(`study ${studyId} does not exist`, 'warmStartFrom.studyId');
+  checkDirection(source.direction, direction, 'warmStartFrom.studyId');
   const [runs, priors] = await Promise.all([deps.store.loadRuns(studyId), deps.store.loadPriors(studyId)]);
   return [...priors, ...runs];
 }

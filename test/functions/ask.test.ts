@@ -108,6 +108,49 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect(new Set(codes)).toEqual(new Set(['StudyExhausted']));
   });
 
+  it('hands out every grid point not used by a run of the study: off-grid enqueued runs and warm-start priors use up none, an enqueued or retried run on a grid point uses up that one', async () => {
+    const grid = { name: 'grid', gridPoints: 3 }; // x in {0, 0.5, 1}
+    const asks = async (id: string, n: number) => {
+      const out: { status: number; x?: number; source?: string; code?: string }[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await api.call('POST', `/studies/${id}/runs`);
+        out.push(r.status === 201 ? { status: 201, x: r.body.params.x, source: r.body.source } : { status: r.status, code: r.body.error.code });
+      }
+      return out;
+    };
+    const gridOf = (out: Awaited<ReturnType<typeof asks>>) => out.filter((o) => o.source === 'strategy').map((o) => o.x).sort();
+    const exhausted = { status: 409, code: 'StudyExhausted' };
+
+    // Three enqueued runs off the grid, then the three grid points, then 409.
+    const a = await study({ space: { x: { type: 'float', low: 0, high: 1 } }, strategy: grid });
+    expect((await api.call('POST', `/studies/${a}/runs/enqueue`, { params: [{ x: 0.1 }, { x: 0.2 }, { x: 0.3 }] })).status).toBe(201);
+    const outA = await asks(a, 7);
+    expect(outA.slice(0, 3).map((o) => o.source)).toEqual(['enqueued', 'enqueued', 'enqueued']);
+    expect(gridOf(outA)).toEqual([0, 0.5, 1]);
+    expect(outA[6]).toEqual(exhausted);
+
+    // Warm-start priors, off the grid and on it, teach but use up no grid point.
+    const b = await study({
+      space: { x: { type: 'float', low: 0, high: 1 } },
+      strategy: grid,
+      warmStartFrom: { runs: [{ params: { x: 0.25 }, value: 1 }, { params: { x: 0.5 }, value: 2 }] },
+    });
+    const outB = await asks(b, 4);
+    expect(gridOf(outB)).toEqual([0, 0.5, 1]);
+    expect(outB[3]).toEqual(exhausted);
+
+    // An enqueued run on a grid point, and a retry of it, use up that point: two strategy runs, then 409.
+    const c = await study({ space: { x: { type: 'float', low: 0, high: 1 } }, strategy: grid, retryFailed: 1 });
+    await api.call('POST', `/studies/${c}/runs/enqueue`, { params: { x: 0.5 } });
+    const first = (await api.call('POST', `/studies/${c}/runs`)).body;
+    expect(first).toMatchObject({ source: 'enqueued', params: { x: 0.5 } });
+    await api.call('POST', `/studies/${c}/runs/${first.runId}/complete`, { status: 'failed' });
+    const outC = await asks(c, 4);
+    expect(outC[0]).toMatchObject({ source: 'retry', x: 0.5 });
+    expect(gridOf(outC)).toEqual([0, 1]);
+    expect(outC[3]).toEqual(exhausted);
+  });
+
   it('returns the same run for a repeated Idempotency-Key, also when the repeats race', async () => {
     const id = await study();
     const first = await api.call('POST', `/studies/${id}/runs`, { workerId: 'w' }, { 'idempotency-key': 'req-1' });

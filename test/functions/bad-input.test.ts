@@ -7,6 +7,9 @@ import { testApi, type TestApi } from '../support/api';
 
 const ok = { name: 'n', space: { x: { type: 'float', low: 0, high: 1 } } };
 const unknownId = '00000000-0000-4000-8000-000000000000';
+/** zod's own wording, which must never reach a caller ("Invalid input", "Too small: expected string to have >=1 characters"). */
+const ZOD_DEFAULT = /Invalid input|Invalid option|Too small|Too big|Unrecognized key|expected \w+ to (be|have)/;
+const cursorOf = (key: Record<string, string>) => Buffer.from(JSON.stringify(key)).toString('base64url');
 
 type Case = [title: string, method: string, path: string, body: unknown, expected: { status: number; code: string; mentions?: string; field?: string }, headers?: Record<string, string>];
 
@@ -35,6 +38,7 @@ describe('bad input (dynalite)', () => {
     () => ['log with low <= 0', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 0, high: 1, log: true } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
     () => ['step with log', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 1, high: 10, log: true, step: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.step' }],
     () => ['step that does not fit the range', 'POST', '/studies', { name: 'n', space: { x: { type: 'float', low: 0, high: 1, step: 0.3 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.step' }],
+    () => ['an int step that divides the range only to 1e-9', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0, high: 2000000001, step: 2 } } }, { status: 400, code: 'ValidationError', field: 'space.x.step' }],
     () => ['int with a fractional bound', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0.5, high: 3 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.low' }],
     () => ['unknown param type', 'POST', '/studies', { name: 'n', space: { x: { type: 'double', low: 0, high: 1 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x' }],
     () => ['duplicate choices', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: ['a', 'a'] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices' }],
@@ -49,6 +53,7 @@ describe('bad input (dynalite)', () => {
     () => ['pruner given as a bare name', 'POST', '/studies', { ...ok, pruner: 'median' }, { status: 400, code: 'ValidationError', mentions: 'pruner: must be an object { name' }],
     () => ['unknown strategy option', 'POST', '/studies', { ...ok, strategy: { name: 'random', speed: 3 } }, { status: 400, code: 'ValidationError', mentions: 'strategy' }],
     () => ['grid over a continuous float', 'POST', '/studies', { ...ok, strategy: { name: 'grid' } }, { status: 400, code: 'ValidationError', mentions: 'space.x' }],
+    () => ['grid over an int range too wide to list', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0, high: 2 ** 53 - 1 } }, strategy: { name: 'grid' } }, { status: 400, code: 'ValidationError', mentions: 'the grid has' }],
     () => ['a TPE option too small to store', 'POST', '/studies', { ...ok, strategy: { name: 'tpe', gamma: 1e-200 } }, { status: 400, code: 'ValidationError', field: 'strategy.gamma' }],
     () => ['negative seed', 'POST', '/studies', { ...ok, strategy: { name: 'random', seed: -1 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.seed' }],
     () => ['unknown pruner', 'POST', '/studies', { ...ok, pruner: { name: 'guillotine' } }, { status: 400, code: 'PrunerNotAvailable', mentions: 'pruner.name' }],
@@ -58,7 +63,38 @@ describe('bad input (dynalite)', () => {
     () => ['warm start from an unknown study', 'POST', '/studies', { ...ok, warmStartFrom: { studyId: unknownId } }, { status: 400, code: 'ValidationError', mentions: 'warmStartFrom.studyId' }],
     () => ['warm start from an export with a bad run value', 'POST', '/studies', { ...ok, warmStartFrom: { runs: [{ params: { x: 0.5 }, value: 1 }, { params: { x: 0.2 }, value: 'low' }] } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.runs.1.value' }],
     () => ['warm start from an export whose runs is not a list', 'POST', '/studies', { ...ok, warmStartFrom: { runs: 'all of them' } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.runs' }],
+    () => ['warm start from both a study and an export', 'POST', '/studies', { ...ok, warmStartFrom: { studyId, runs: [{ params: { x: 0.5 }, value: 1 }] } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom' }],
+    () => ['warm start of a maximizing study from a minimizing one', 'POST', '/studies', { ...ok, direction: 'maximize', warmStartFrom: { studyId } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.studyId', mentions: 'would teach this study the opposite' }],
+    () => ['warm start of a minimizing study from a maximizing export', 'POST', '/studies', { ...ok, warmStartFrom: { study: { direction: 'maximize' }, runs: [{ params: { x: 0.5 }, value: 1 }] } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.study.direction', mentions: 'would teach this study the opposite' }],
+    () => ['warm start from an export with a bad direction', 'POST', '/studies', { ...ok, warmStartFrom: { study: { direction: 'down' }, runs: [] } }, { status: 400, code: 'ValidationError', field: 'warmStartFrom.study.direction' }],
     () => ['warm start from neither a study nor an export', 'POST', '/studies', { ...ok, warmStartFrom: {} }, { status: 400, code: 'ValidationError', field: 'warmStartFrom' }],
+    // JSON.parse keeps a "__proto__" key as an own property, which zod drops without a word: refused anywhere.
+    () => ['a param named __proto__', 'POST', '/studies', '{"name": "n", "space": {"__proto__": {"type": "float", "low": 0, "high": 1}, "y": {"type": "float", "low": 0, "high": 1}}}', { status: 400, code: 'ValidationError', field: 'space.__proto__', mentions: 'space.__proto__: is not an allowed name' }],
+    () => ['a __proto__ strategy option', 'POST', '/studies', '{"name": "n", "space": {"x": {"type": "float", "low": 0, "high": 1}}, "strategy": {"name": "tpe", "__proto__": {"gamma": 0.5}}}', { status: 400, code: 'ValidationError', field: 'strategy.__proto__' }],
+    () => ['a __proto__ pruner option', 'POST', '/studies', '{"name": "n", "space": {"x": {"type": "float", "low": 0, "high": 1}}, "pruner": {"name": "median", "__proto__": {}}}', { status: 400, code: 'ValidationError', field: 'pruner.__proto__' }],
+    () => ['a __proto__ param of a warm-start run', 'POST', '/studies', '{"name": "n", "space": {"x": {"type": "float", "low": 0, "high": 1}}, "warmStartFrom": {"runs": [{"params": {"x": 0.5}, "value": 1}, {"params": {"x": 0.5, "__proto__": 1}, "value": 2}]}}', { status: 400, code: 'ValidationError', field: 'warmStartFrom.runs.1.params.__proto__' }],
+    () => ['a top-level __proto__ field', 'POST', '/studies', '{"name": "n", "space": {"x": {"type": "float", "low": 0, "high": 1}}, "__proto__": {"maxRuns": 1}}', { status: 400, code: 'ValidationError', field: '__proto__' }],
+    () => ['enqueued params with a __proto__ key', 'POST', `${S()}/runs/enqueue`, '{"params": {"x": 0.5, "__proto__": {"x": 0.7}}}', { status: 400, code: 'ValidationError', field: 'params.__proto__' }],
+    () => ['an enqueued list with a __proto__ key', 'POST', `${S()}/runs/enqueue`, '{"params": [{"x": 0.5}, {"x": 0.5, "__proto__": 0}]}', { status: 400, code: 'ValidationError', field: 'params.1.__proto__' }],
+    () => ['an ask with a __proto__ key', 'POST', `${S()}/runs`, '{"__proto__": {"workerId": "w"}}', { status: 400, code: 'ValidationError', field: '__proto__' }],
+    // Every message in our words, naming the field and what it allows.
+    () => ['ask with an empty workerId', 'POST', `${S()}/runs`, { workerId: '' }, { status: 400, code: 'ValidationError', mentions: 'workerId: must not be empty' }],
+    () => ['a null categorical choice', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: [null] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices.0: a choice must be a string of at most 256 characters, a number or a boolean' }],
+    () => ['an object categorical choice', 'POST', '/studies', { name: 'n', space: { c: { type: 'categorical', choices: ['a', { b: 1 }] } } }, { status: 400, code: 'ValidationError', mentions: 'space.c.choices.1: a choice must be' }],
+    () => ['fractional gridPoints', 'POST', '/studies', { ...ok, strategy: { name: 'grid', gridPoints: 1.5 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.gridPoints: must be an integer from 2 to 10000' }],
+    () => ['too many gridPoints', 'POST', '/studies', { ...ok, strategy: { name: 'grid', gridPoints: 20000 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.gridPoints: must be an integer from 2 to 10000' }],
+    () => ['an int bound of 1e20', 'POST', '/studies', { name: 'n', space: { x: { type: 'int', low: 0, high: 1e20 } } }, { status: 400, code: 'ValidationError', mentions: 'space.x.high: must be an integer from -9007199254740991 to 9007199254740991' }],
+    () => ['a param named constructor', 'POST', '/studies', { name: 'n', space: { constructor: ok.space.x } }, { status: 400, code: 'ValidationError', mentions: 'space.constructor: is a reserved name' }],
+    () => ['maxRuns of 1e20', 'POST', '/studies', { ...ok, maxRuns: 1e20 }, { status: 400, code: 'ValidationError', mentions: 'maxRuns: must be an integer from 1 to 1000000' }],
+    () => ['a TPE option of the wrong type', 'POST', '/studies', { ...ok, strategy: { name: 'tpe', gamma: 'high' } }, { status: 400, code: 'ValidationError', mentions: 'strategy.gamma: must be a number' }],
+    () => ['a TPE int option of 1e20', 'POST', '/studies', { ...ok, strategy: { name: 'tpe', nStartup: 1e20 } }, { status: 400, code: 'ValidationError', mentions: 'strategy.nStartup: must be an integer from 0 to 10000' }],
+    () => ['a strategy name too long', 'POST', '/studies', { ...ok, strategy: { name: 'x'.repeat(65) } }, { status: 400, code: 'ValidationError', field: 'strategy.name' }],
+    () => ['a warm-start run with a null param', 'POST', '/studies', { ...ok, warmStartFrom: { runs: [{ params: { x: null }, value: 1 }] } }, { status: 400, code: 'ValidationError', mentions: 'warmStartFrom.runs.0.params.x: must be a string, a number or a boolean' }],
+    () => ['limit in exponent form', 'GET', '/studies?limit=1e2', undefined, { status: 400, code: 'ValidationError', mentions: 'limit: must be a whole number from 1 to 1000' }],
+    () => ['limit in hex', 'GET', `${S()}/runs?limit=0x10`, undefined, { status: 400, code: 'ValidationError', mentions: 'limit: must be a whole number from 1 to 1000' }],
+    () => ['limit zero', 'GET', '/studies?limit=0', undefined, { status: 400, code: 'ValidationError', mentions: 'limit: must be a whole number from 1 to 1000' }],
+    () => ['a query parameter on a study read', 'GET', `${S()}?verbose=1`, undefined, { status: 400, code: 'ValidationError', field: 'verbose' }],
+    () => ['a query parameter on a stop', 'POST', `${S()}/stop?force=1`, {}, { status: 400, code: 'ValidationError', field: 'force' }],
     () => ['invalid JSON', 'POST', '/studies', '{"name": "n",', { status: 400, code: 'InvalidJson' }],
     () => ['a JSON array body', 'POST', '/studies', '[1,2]', { status: 400, code: 'ValidationError', mentions: 'body' }],
     () => ['a huge body', 'POST', '/studies', { ...ok, name: 'x'.repeat(70_000) }, { status: 413, code: 'PayloadTooLarge' }],
@@ -88,9 +124,17 @@ describe('bad input (dynalite)', () => {
     () => ['limit above 1000', 'GET', '/studies?limit=5000', undefined, { status: 400, code: 'ValidationError', mentions: 'limit' }],
     () => ['limit not a number', 'GET', `${S()}/runs?limit=ten`, undefined, { status: 400, code: 'ValidationError', mentions: 'limit' }],
     () => ['a forged cursor', 'GET', `${S()}/runs?cursor=${Buffer.from('{"pk":"STUDY#other","sk":"RUN#0"}').toString('base64url')}`, undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
+    () => ['a hand-made studies cursor with an empty key', 'GET', `/studies?cursor=${cursorOf({ pk: '', sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: 'a' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made studies cursor with an empty index key', 'GET', `/studies?cursor=${cursorOf({ pk: `STUDY#${studyId}`, sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: '' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made studies cursor of another shape', 'GET', `/studies?cursor=${cursorOf({ pk: 'STUDY#x', sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: '2026-01-01T00:00:00.000Z#y' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made studies cursor over the key size', 'GET', `/studies?cursor=${cursorOf({ pk: `STUDY#${studyId}`, sk: '#STUDY', gsi1pk: 'STUDIES', gsi1sk: 'é'.repeat(600) })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
+    () => ['a hand-made runs cursor without a run number', 'GET', `${S()}/runs?cursor=${cursorOf({ pk: `STUDY#${studyId}`, sk: 'RUN#' })}`, undefined, { status: 400, code: 'ValidationError', field: 'cursor' }],
     () => ['garbage cursor', 'GET', '/studies?cursor=%%%', undefined, { status: 400, code: 'ValidationError', mentions: 'cursor' }],
     () => ['unknown query parameter', 'GET', '/studies?sort=name', undefined, { status: 400, code: 'ValidationError', mentions: 'sort' }],
     () => ['enqueue a list with an entry that is not an object', 'POST', `${S()}/runs/enqueue`, { params: [{ x: 0.5 }, 0.7] }, { status: 400, code: 'ValidationError', field: 'params.1' }],
+    () => ['enqueue a list over the cap', 'POST', `${S()}/runs/enqueue`, { params: Array.from({ length: 101 }, () => ({ x: 0.5 })) }, { status: 400, code: 'ValidationError', mentions: 'params: at most 100 entries per call (got 101)' }],
+    () => ['enqueue an empty list', 'POST', `${S()}/runs/enqueue`, { params: [] }, { status: 400, code: 'ValidationError', mentions: 'params: needs at least one entry' }],
+    () => ['enqueue params that are neither', 'POST', `${S()}/runs/enqueue`, { params: 'x=1' }, { status: 400, code: 'ValidationError', mentions: 'params: must be a params object or a list of 1-100 of them' }],
     () => ['enqueue params outside the space', 'POST', `${S()}/runs/enqueue`, { params: { x: 7 } }, { status: 400, code: 'ValidationError', mentions: 'params.x' }],
     () => ['enqueue params naming an unknown param', 'POST', `${S()}/runs/enqueue`, { params: { x: 0.5, y: 1 } }, { status: 400, code: 'ValidationError', mentions: 'params.y' }],
   ];
@@ -107,6 +151,7 @@ describe('bad input (dynalite)', () => {
       expect(typeof r.body.error.message, title).toBe('string');
       if (expected.mentions) expect(JSON.stringify(r.body.error), title).toContain(expected.mentions);
       if (expected.field) expect(r.body.error.details.issues.map((i: { path: string }) => i.path), title).toContain(expected.field);
+      for (const m of [r.body.error.message, ...(r.body.error.details?.issues ?? []).map((i: { message: string }) => i.message)]) expect(m, title).not.toMatch(ZOD_DEFAULT);
     }
     expect((await api.deps.store.listStudies(1000)).items).toHaveLength(before.items.length);
     const runsAfter = await api.deps.store.loadRuns(studyId);

@@ -72,6 +72,24 @@ describe('complete and metrics (dynalite)', () => {
     expect((await api.call('POST', `/studies/${s}/runs`)).status).toBe(201);
   });
 
+  it('takes every double below 1e126 in magnitude, the largest ones included, and refuses 1e126', async () => {
+    // The 20 largest doubles below 1e126 (the double nearest 1e126 is below 10^126 but is written "1e+126").
+    const bits = new BigUint64Array(new Float64Array([1e126]).buffer);
+    const largest = Array.from({ length: 20 }, (_, i) => new Float64Array(new BigUint64Array([bits[0] - 1n - BigInt(i)]).buffer)[0]);
+    expect(largest[0]).toBe(9.999999999999998e125);
+    for (const v of [...largest, -largest[0]]) {
+      const run = await newRun();
+      expect((await api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 1, value: v })).status).toBe(200);
+      const done = await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: v });
+      expect(done.status, String(v)).toBe(200);
+      expect(Object.is((await api.deps.store.getRun(id, run.runId))?.value, v)).toBe(true);
+      expect(Object.is((await api.deps.store.getCurve(id, run.number)).get(1), v)).toBe(true);
+    }
+    const over = await api.call('POST', `/studies/${id}/runs/${(await newRun()).runId}/complete`, { value: 1e126 });
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toMatch(/^value: must be 0 or have a magnitude from 1e-130 up to, not including, 1e126/);
+  });
+
   it('refuses a different value for a completed run with 409 RunAlreadyCompleted', async () => {
     const run = await newRun();
     await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 1 });

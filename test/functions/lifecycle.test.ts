@@ -134,6 +134,31 @@ describe('run lifecycle (dynalite, injected clock)', () => {
     expect(await api.deps.store.loadQueue(id)).toHaveLength(60);
   });
 
+  it('refuses to enqueue on a stopped study with 409 StudyStopped, yet replays an enqueue made before the stop (failure injected in the client)', async () => {
+    const id = await create({ strategy: { name: 'random' } });
+    const before = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: { x: 0.5, k: 1 } }, { 'idempotency-key': 'before-stop' });
+    expect(before.status).toBe(201);
+    // A keyed enqueue whose entries the table took while the answer was lost (injected): the key is not recorded as done.
+    failNext(api.table.raw, (op) => op === 'BatchWriteItem', 'after');
+    expect((await api.call('POST', `/studies/${id}/runs/enqueue`, { params: [{ x: 0.25, k: 2 }, { x: 0.75, k: 3 }] }, { 'idempotency-key': 'lost' })).status).toBe(500);
+    expect(await api.deps.store.loadQueue(id)).toHaveLength(3);
+    expect((await api.call('POST', `/studies/${id}/stop`)).status).toBe(200);
+
+    const again = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: { x: 0.5, k: 1 } }, { 'idempotency-key': 'before-stop' });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(before.body);
+    const retry = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: [{ x: 0.25, k: 2 }, { x: 0.75, k: 3 }] }, { 'idempotency-key': 'lost' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.enqueued.map((e: { seq: number }) => e.seq)).toEqual([2, 3]);
+
+    for (const headers of [{ 'idempotency-key': 'after-stop' }, {}] as Record<string, string>[]) {
+      const r = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: { x: 0.1, k: 4 } }, headers);
+      expect(r.status).toBe(409);
+      expect(r.body.error.code).toBe('StudyStopped');
+    }
+    expect(await api.deps.store.loadQueue(id)).toHaveLength(3);
+  });
+
   it('exports a study and warm-starts a new one from it', async () => {
     const id = await create({ strategy: { name: 'random', seed: 1 } });
     for (let i = 0; i < 3; i++) {

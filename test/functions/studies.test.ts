@@ -201,6 +201,24 @@ describe('studies over the handlers (dynalite)', () => {
     expect((await api.call('GET', '/studies?limit=100')).body.studies.filter((st: { name: string }) => st.name === 'keyed-race')).toHaveLength(1);
   });
 
+  it('answers a repeated keyed create with the first answer, the study as created, whatever happened to it since', async () => {
+    const body = { name: 'replayed', space, strategy: { name: 'random', seed: 5 }, warmStartFrom: { runs: [{ params: { lr: 0.01, layers: 2, opt: 'adam' }, value: 1 }, { params: { lr: 9, layers: 2, opt: 'adam' }, value: 2 }] } };
+    const first = await api.call('POST', '/studies', body, { 'idempotency-key': 'replay-1' });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ state: 'active', best: null, warmStartRuns: 1, warmStartSkipped: 1 });
+    const id = first.body.studyId;
+    api.advance(5000);
+    const run = (await api.call('POST', `/studies/${id}/runs`)).body;
+    await api.call('POST', `/studies/${id}/runs/${run.runId}/complete`, { value: 0.5 });
+    await api.call('POST', `/studies/${id}/runs`);
+    await api.call('POST', `/studies/${id}/stop`);
+    const now = (await api.call('GET', `/studies/${id}`)).body;
+    expect(now).toMatchObject({ state: 'stopped', best: { runId: run.runId }, counts: { completed: 1, running: 1 } });
+    const again = await api.call('POST', '/studies', body, { 'idempotency-key': 'replay-1' });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+  });
+
   const studiesNamed = async (name: string) => (await api.call('GET', '/studies?limit=100')).body.studies.filter((s: { name: string }) => s.name === name);
 
   it('answers the retry of a keyed create whose answer was lost with the study it made, not a second one (failure injected in the client)', async () => {

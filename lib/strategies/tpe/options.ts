@@ -3,7 +3,7 @@
  * runs). Why each default is what it is: docs/strategies.md.
  */
 import { z } from 'zod';
-import { parseWith } from '../options';
+import { intIn, parseWith } from '../options';
 
 export interface TpeOptions {
   /** Completed runs (not counting failures) before the model is used; until then runs get qmc points. */
@@ -51,13 +51,13 @@ export const TPE_DEFAULTS = {
 } as const;
 
 const schema = z.strictObject({
-  nStartup: z.number().int('must be an integer').min(0, 'must be >= 0').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.nStartup),
+  nStartup: intIn(0, 10_000).default(TPE_DEFAULTS.nStartup),
   gamma: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.gamma),
   rankWeightPower: z.number().min(0, 'must be >= 0').max(20, 'must be <= 20').default(TPE_DEFAULTS.rankWeightPower),
-  maxGood: z.number().int('must be an integer').min(1, 'must be >= 1').max(10_000, 'must be <= 10000').default(TPE_DEFAULTS.maxGood),
-  nCandidates: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.nCandidates),
+  maxGood: intIn(1, 10_000).default(TPE_DEFAULTS.maxGood),
+  nCandidates: intIn(1, 1_000).default(TPE_DEFAULTS.nCandidates),
   multivariate: z.union([z.boolean(), z.literal('auto')], { error: 'must be true, false or "auto"' }).default(TPE_DEFAULTS.multivariate),
-  independentEvery: z.number().int('must be an integer').min(2, 'must be >= 2').max(1000, 'must be <= 1000').default(TPE_DEFAULTS.independentEvery),
+  independentEvery: intIn(2, 1_000).default(TPE_DEFAULTS.independentEvery),
   bandwidth: z.enum(['auto', 'scott', 'optuna', 'neighbor'], { error: 'must be one of "auto", "scott", "optuna", "neighbor"' }).default(TPE_DEFAULTS.bandwidth),
   minBandwidth: z.number().gt(0, 'must be in (0, 1)').lt(1, 'must be in (0, 1)').default(TPE_DEFAULTS.minBandwidth),
   magicClip: z.boolean({ error: 'must be true or false' }).default(TPE_DEFAULTS.magicClip),

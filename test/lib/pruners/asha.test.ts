@@ -101,7 +101,7 @@ describe('asha options', () => {
   it.each([
     [{ minResource: 0 }, 'pruner.minResource', 'must be >= 1'],
     [{ reductionFactor: 1 }, 'pruner.reductionFactor', 'must be >= 2'],
-    [{ reductionFactor: 2.5 }, 'pruner.reductionFactor', 'must be an integer'],
+    [{ reductionFactor: 2.5 }, 'pruner.reductionFactor', 'must be an integer from 2 to 9007199254740991'],
     [{ minEarlyStoppingRate: -1 }, 'pruner.minEarlyStoppingRate', 'must be >= 0'],
     [{ maxResource: 3, minResource: 3 }, 'pruner.maxResource', 'must be greater than the first rung at step 3 (minResource * reductionFactor^minEarlyStoppingRate), or nothing is ever pruned; got 3'],
     [{ reductionFactor: 2, minEarlyStoppingRate: 100 }, 'pruner.minEarlyStoppingRate', 'puts the first rung (minResource * reductionFactor^minEarlyStoppingRate = 1.2676506002282294e+30) past step 1000000000000000, the largest step a run can report'],

@@ -136,7 +136,7 @@ describe('median options', () => {
 
   it.each([
     [{ startupRuns: -1 }, 'pruner.startupRuns', 'must be >= 0'],
-    [{ warmupSteps: 1.5 }, 'pruner.warmupSteps', 'must be an integer'],
+    [{ warmupSteps: 1.5 }, 'pruner.warmupSteps', 'must be an integer from 0 to 9007199254740991'],
     [{ intervalSteps: 0 }, 'pruner.intervalSteps', 'must be >= 1'],
     [{ minOthers: 0 }, 'pruner.minOthers', 'must be >= 1'],
     [{ minOthers: '3' }, 'pruner.minOthers', 'must be an integer >= 1'],

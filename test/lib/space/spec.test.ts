@@ -30,6 +30,15 @@ describe('search space validation', () => {
     expect(issuesOf({ x: { type: 'float', low: 0, high: 1, step: 0.1 } })).toEqual([]);
   });
 
+  it('checks that an int step divides the range exactly, also past 2^53', () => {
+    // 2000000001 / 2 = 1000000000.5: within a relative 1e-9 of a whole number, but not one.
+    expect(issuesOf({ x: { type: 'int', low: 0, high: 2000000001, step: 2 } })[0]).toMatch(/^x\.step: must divide high - low exactly/);
+    // (2^53 - 1) - -(2^53 - 1) = 2^54 - 2 is not a multiple of 2^52 (as doubles, it rounds to 4 * 2^52).
+    expect(issuesOf({ x: { type: 'int', low: -(2 ** 53 - 1), high: 2 ** 53 - 1, step: 2 ** 52 } })[0]).toMatch(/^x\.step: must divide/);
+    expect(issuesOf({ x: { type: 'int', low: -(2 ** 53 - 1), high: 2 ** 53 - 1, step: 2 } })).toEqual([]);
+    expect(issuesOf({ x: { type: 'int', low: 0, high: 2000000000, step: 2 } })).toEqual([]);
+  });
+
   it('refuses non-finite bounds and more than 1000 choices', () => {
     expect(issuesOf({ x: { type: 'float', low: 0, high: Infinity } })[0]).toMatch(/^x\.high/);
     expect(issuesOf({ c: { type: 'categorical', choices: Array.from({ length: 1001 }, (_, i) => i) } })[0]).toMatch(/^c\.choices: at most 1000/);

@@ -55,6 +55,43 @@ describe('unit-cube transform', () => {
     expect(fromUnit(d, 1)).toBe(0.9);
     expect(fromUnit(d, 0)).toBe(0.1);
     expect(fromUnit(d, 0.5)).toBe(0.5);
+    // 15 significant digits: trimming the noise to 14 must not round low itself below low.
+    const fine = numeric({ name: 'f', type: 'float', low: 0.123456789012345, high: 0.923456789012345, step: 0.1 });
+    expect(fromUnit(fine, 0)).toBe(0.123456789012345);
+    expect(fromUnit(fine, 1)).toBe(0.923456789012345);
+  });
+
+  it('snaps ints whose range passes 2^53 exactly onto the step grid, never past either bound', () => {
+    const MAX = 2 ** 53 - 1;
+    const spans = [
+      { low: -MAX, high: MAX - 2, step: 3 }, // 2^54 - 4 = 3 * 6004799503160660
+      { low: -MAX, high: MAX, step: 2 },
+      { low: -MAX, high: MAX, step: 1 },
+      { low: -MAX, high: MAX - 6, step: 7 },
+    ];
+    const rng = createRng(5);
+    for (const span of spans) {
+      const d = numeric({ name: 'w', type: 'int', ...span });
+      const us = [0, 1, 0.5, 1 - 1e-16, 1e-16, ...Array.from({ length: 2000 }, () => rng.next())];
+      for (const u of us) {
+        const v = fromUnit(d, u);
+        const where = `${JSON.stringify(span)} at u=${u}: ${v}`;
+        expect(Number.isSafeInteger(v), where).toBe(true);
+        expect(v >= span.low && v <= span.high, where).toBe(true);
+        expect((BigInt(v) - BigInt(span.low)) % BigInt(span.step), where).toBe(0n);
+      }
+      expect(fromUnit(d, 0)).toBe(span.low);
+      expect(fromUnit(d, 1)).toBe(span.high);
+    }
+  });
+
+  it('checks enqueued ints against the step grid exactly, however large', () => {
+    const space: Space = [{ name: 'n', type: 'int', low: 0, high: 4_000_000_000, step: 2 }];
+    expect(paramsProblems(space, { n: 3_999_999_999 })).toEqual([{ path: 'params.n', message: 'must be on the grid low + k * step (step 2)' }]);
+    expect(paramsProblems(space, { n: 3_999_999_998 })).toEqual([]);
+    const wide: Space = [{ name: 'n', type: 'int', low: -(2 ** 53 - 1), high: 2 ** 53 - 1, step: 2 }];
+    expect(paramsProblems(wide, { n: 2 ** 53 - 2 })).toHaveLength(1);
+    expect(paramsProblems(wide, { n: 2 ** 53 - 1 })).toEqual([]);
   });
 
   it('rounds log ints to integers within bounds, each value reachable', () => {

@@ -213,8 +213,8 @@ describe('TPE options', () => {
     expect(() => parseTpeOptions({ nCandidates: 0 })).toThrow('strategy.nCandidates');
     expect(() => parseTpeOptions({ bogus: 1 })).toThrow('unknown option(s): bogus');
     expect(() => parseTpeOptions({ multivariate: 'yes' })).toThrow('strategy.multivariate: must be true, false or "auto"');
-    expect(() => parseTpeOptions({ independentEvery: 1 })).toThrow('strategy.independentEvery: must be >= 2');
-    expect(() => parseTpeOptions({ independentEvery: 2.5 })).toThrow('strategy.independentEvery: must be an integer');
+    expect(() => parseTpeOptions({ independentEvery: 1 })).toThrow('strategy.independentEvery: must be an integer from 2 to 1000');
+    expect(() => parseTpeOptions({ independentEvery: 2.5 })).toThrow('strategy.independentEvery: must be an integer from 2 to 1000');
   });
 
   it('auto and qmc take no options', () => {
