@@ -53,7 +53,9 @@ export class TunerApi extends Construct {
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: props.cloudWatchRole,
       // The account setting outlives this stack: other APIs of the account may log through it too.
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // (CDK refuses a removal policy for a role it does not create.) Without the role, the stage's
+      // logging needs one the account already has: the deploy fails otherwise.
+      ...(props.cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       defaultMethodOptions: { apiKeyRequired: true },
       deployOptions: {
         stageName: STAGE_NAME,

@@ -371,6 +371,26 @@ describe('context settings', () => {
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() }, 0);
   });
 
+  it('sets the account\'s API Gateway logging role by default, and keeps it when the stack goes', () => {
+    const { template } = templateOf({ env: 'dev' });
+    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain', Properties: { CloudWatchRoleArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }],
+    });
+  });
+
+  it('builds without the logging role when the account already has one (apiGatewayCloudWatchRole=false)', () => {
+    // CDK threw "'cloudWatchRole' must be enabled for 'cloudWatchRoleRemovalPolicy'" here.
+    const { template } = templateOf({ env: 'dev', apiGatewayCloudWatchRole: 'false' });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+    // The stage still logs, through the role the account already has.
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR' })]),
+    });
+  });
+
   it('leaves the alarms out when told to', () => {
     const { template } = templateOf({ env: 'dev', alarms: 'false' });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
