@@ -1,6 +1,6 @@
 /**
  * One environment of the service: table, event topic, one function per route (plus the scheduled
- * sweeper), the REST API, and alarms. Everything it needs to know comes from `config` (infra/config.ts)
+ * sweeper), the REST API, and alarms. Everything it needs to know comes from `config` (infra/constructs/config.ts)
  * and the route table (functions/routes.ts), so adding a route is one line there.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
@@ -26,7 +26,7 @@ export interface TunerStackProps extends StackProps {
 type Access = Pick<RouteDef, 'table' | 'publishes'>;
 
 
-/** Strategies (TPE, GP) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
+/** Strategies (TPE) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
 const MEMORY_MIB: Record<string, number> = { ask: 1024, sweep: 256 };
 
 export class TunerStack extends Stack {
@@ -77,12 +77,17 @@ export class TunerStack extends Stack {
       const access: Access = { table: job.table, publishes: job.publishes };
       // A sweep must finish before the next one starts.
       const f = makeFunction(job.handler, access, Math.min(50, job.everyMinutes * 60 - 10));
+      const every = Duration.minutes(job.everyMinutes);
+      // The next run redoes whatever a failed one left, so nothing is retried: retries would only run
+      // beside the next scheduled run. Two retry layers: Lambda's own for an invocation that ends in an
+      // error (sweep.ts throws when a part failed, so its errors alarm sees it; Lambda's default is 2
+      // retries), and EventBridge's for an event it could not hand to Lambda at all (throttled, say).
+      f.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: every });
       new Rule(this, `Schedule-${job.handler}`, {
         ruleName: `${prefix}-${job.handler}`,
         description: `Runs ${job.handler} every ${job.everyMinutes} minute(s)`,
-        schedule: Schedule.rate(Duration.minutes(job.everyMinutes)),
-        // A missed sweep is redone by the next one: no retries to pile up.
-        targets: [new LambdaFunction(f.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(job.everyMinutes) })],
+        schedule: Schedule.rate(every),
+        targets: [new LambdaFunction(f.fn, { retryAttempts: 0, maxEventAge: every })],
       });
     }
 

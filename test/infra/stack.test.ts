@@ -223,6 +223,17 @@ describe('the dev stack', () => {
     });
   });
 
+  it('does not let Lambda retry a failed sweep (the next scheduled one redoes it)', () => {
+    // sweep.ts throws on a partial failure; Lambda's async default would run it twice more.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(stack, 'Fn-sweep/Function') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
   it('encrypts the event topic and refuses publishing without TLS', () => {
     const topic = logicalIdOf(stack, 'Events/Topic');
     const props = resourcesOf(template)[topic].Properties;
