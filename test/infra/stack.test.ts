@@ -382,6 +382,34 @@ describe('context settings', () => {
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() }, 0);
   });
 
+  it('lets CloudWatch publish this stack\'s alarms to the alarm topic and use its key, and nothing else', () => {
+    const { template, stack } = templateOf({ env: 'dev', alarmEmail: 'oncall@example.com' });
+    const topic = logicalIdOf(stack, 'Alarms/Topic');
+    // Our alarms' ARNs, in this account and region: arn:<partition>:cloudwatch:<region>:<account>:alarm:visutility-tuner-dev-*
+    const ourAlarms = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:visutility-tuner-dev-*']],
+    };
+    const condition = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': ourAlarms } };
+    // enforceSSL's topic policy replaces SNS's default one: without an Allow for CloudWatch no alarm is delivered.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: topic }, Condition: condition },
+        ]),
+      },
+    });
+    const keyStatements = resourcesOf(template)[logicalIdOf(stack, 'Alarms/TopicKey')].Properties?.KeyPolicy.Statement as Record<string, any>[];
+    const forCloudWatch = keyStatements.filter((st) => JSON.stringify(st.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(forCloudWatch).toEqual([
+      { Sid: 'CloudWatchAlarmsUseKey', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: condition },
+    ]);
+    // The grants match the alarms only as long as every alarm carries the prefix.
+    for (const r of Object.values(resourcesOf(template)).filter((x) => x.Type === 'AWS::CloudWatch::Alarm')) {
+      expect(r.Properties?.AlarmName).toMatch(/^visutility-tuner-dev-/);
+    }
+  });
+
   it('sets the account\'s API Gateway logging role by default, and keeps it when the stack goes', () => {
     const { template } = templateOf({ env: 'dev' });
     template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain', Properties: { CloudWatchRoleArn: Match.anyValue() } });
