@@ -374,6 +374,42 @@ describe('context settings', () => {
     });
   });
 
+  describe('lambda subscriptions: SNS may invoke only functions of the stack\'s own account and region', () => {
+    const ours = 'arn:aws:lambda:us-east-1:123456789012:function:ours';
+    const otherAccount = 'arn:aws:lambda:us-east-1:210987654321:function:theirs';
+    const otherRegion = 'arn:aws:lambda:eu-west-1:123456789012:function:elsewhere';
+    const subscribe = JSON.stringify([ours, otherAccount, otherRegion].map((endpoint) => ({ kind: 'lambda', endpoint })));
+    const permissionsOf = (template: Template) =>
+      Object.values(resourcesOf(template)).filter((r) => r.Type === 'AWS::Lambda::Permission' && r.Properties?.Principal === 'sns.amazonaws.com') as {
+        Properties: Record<string, any>;
+        Condition?: string;
+      }[];
+
+    it('grants it for a function of the stack\'s account and region, and leaves others\' functions to their owners', () => {
+      const { template } = templateOf({ env: 'dev', subscribe }, { env: { account: '123456789012', region: 'us-east-1' } });
+      for (const endpoint of [ours, otherAccount, otherRegion]) template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', Endpoint: endpoint });
+      const permissions = permissionsOf(template);
+      expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([ours]);
+      expect(permissions[0].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', SourceArn: { Ref: expect.stringMatching(/^EventsTopic/) } });
+      expect(permissions[0].Condition).toBeUndefined();
+    });
+
+    it('makes the grant conditional on the account and region at deploy time in an environment-agnostic stack', () => {
+      const { template } = templateOf({ env: 'dev', subscribe });
+      const permissions = permissionsOf(template);
+      expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([ours, otherAccount, otherRegion]);
+      const conditions = template.toJSON().Conditions as Record<string, unknown>;
+      const expected = (account: string, region: string) => ({
+        'Fn::And': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, account] }, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, region] }],
+      });
+      expect(permissions.map((p) => conditions[p.Condition as string])).toEqual([
+        expected('123456789012', 'us-east-1'),
+        expected('210987654321', 'us-east-1'),
+        expected('123456789012', 'eu-west-1'),
+      ]);
+    });
+  });
+
   it('routes every alarm to an encrypted alarm topic when an alarm email is given', () => {
     const { template } = templateOf({ env: 'dev', alarmEmail: 'oncall@example.com' });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
