@@ -41,8 +41,8 @@ export class TunerStack extends Stack {
     const { config } = props;
     const prefix = `visutility-tuner-${config.envName}`;
 
-    this.table = new TunerTable(this, 'Store', { tableName: prefix, persistent: config.persistent });
-    this.events = new Events(this, 'Events', { namePrefix: prefix, subscriptions: config.subscriptions, persistent: config.persistent });
+    this.table = new TunerTable(this, 'Store', { tableName: prefix, persistent: config.persistent, deletionProtection: config.deletionProtection });
+    this.events = new Events(this, 'Events', { namePrefix: prefix, subscriptions: config.subscriptions });
 
     const makeFunction = (handler: string, access: Access, timeoutSec?: number) => {
       const environment: Record<string, string> = {
@@ -116,6 +116,7 @@ export class TunerStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'EventTopicArn', { description: 'Subscribe here for lifecycle events', value: this.events.topic.topicArn });
     new CfnOutput(this, 'BestImprovedQueueUrl', { description: 'Example subscriber: BestImproved events', value: this.events.bestImprovedQueue.queueUrl });
+    new CfnOutput(this, 'BestImprovedDlqUrl', { description: 'Dead-letter queue of the example subscriber', value: this.events.bestImprovedDlq.queueUrl });
     if (this.alarms?.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }
 }

@@ -45,7 +45,8 @@ export class TunerApi extends Construct {
     super(scope, id);
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.persistent ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_MONTH,
-      removalPolicy: props.persistent ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // No fixed name (a kept group cannot collide with the next deploy's); not kept on a failed first deploy.
+      removalPolicy: props.persistent ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
     this.api = new RestApi(this, 'Api', {
       restApiName: props.namePrefix,

@@ -17,8 +17,6 @@ export interface EventsProps {
   /** Prefix of physical names (carries the environment). */
   readonly namePrefix: string;
   readonly subscriptions: readonly EventSubscription[];
-  /** Keep the example subscriber's queues (and their messages) when the stack is deleted. */
-  readonly persistent: boolean;
 }
 
 /** The filter a subscription asks for, on the message attributes the publisher sets. */
@@ -47,22 +45,23 @@ export class Events extends Construct {
 
     props.subscriptions.forEach((s, i) => this.subscribe(`Subscription${i}`, s));
 
-    const removalPolicy = props.persistent ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // The example queues go with the stack, in every environment: they are a sample to copy, and the
+    // events in them are copies (the table is the truth). Nor do they have fixed names: SQS refuses a
+    // queue name for 60 s after that queue was deleted, which failed a quick redeploy after a destroy.
+    // The stack outputs their URLs.
     this.bestImprovedDlq = new Queue(this, 'BestImprovedDlq', {
-      queueName: `${props.namePrefix}-best-improved-dlq`,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.bestImprovedQueue = new Queue(this, 'BestImprovedQueue', {
-      queueName: `${props.namePrefix}-best-improved`,
       // SSE-SQS, not a KMS key: SNS can deliver to it with no key policy to maintain.
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.bestImprovedDlq, maxReceiveCount: 5 },
-      removalPolicy,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.topic.addSubscription(
       new SqsSubscription(this.bestImprovedQueue, {

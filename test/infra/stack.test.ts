@@ -104,8 +104,14 @@ describe('the dev stack', () => {
     });
   });
 
-  it('destroys the table with a dev stack', () => {
+  it('destroys the table, the log groups and the queues with a dev stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    const resources = resourcesOf(template);
+    for (const handler of handlers) {
+      const logs = resources[logicalIdOf(stack, `Fn-${handler}/Logs`)];
+      expect(logs, handler).toMatchObject({ DeletionPolicy: 'Delete', Properties: { LogGroupName: `/aws/lambda/visutility-tuner-dev-${handler}`, RetentionInDays: 30 } });
+    }
+    for (const r of Object.values(resources)) if (r.Type === 'AWS::SQS::Queue') expect(r.DeletionPolicy).toBe('Delete');
   });
 
   it('requires an API key on every method and routes each to the function named in routes.ts', () => {
@@ -261,7 +267,6 @@ describe('the dev stack', () => {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: 'visutility-tuner-dev-best-improved',
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
     });
@@ -316,12 +321,32 @@ describe('the prod stack', () => {
     ({ template } = templateOf({ env: 'prod' }));
   });
 
-  it('retains the table and protects it from deletion', () => {
+  it('retains the table once created (not on a failed first deploy) and protects it from deletion', () => {
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({ TableName: 'visutility-tuner-prod', DeletionProtectionEnabled: true }),
     });
+  });
+
+  it('keeps nothing under a fixed name but the table, so a redeploy after a destroy finds the other names free', () => {
+    const kept = Object.entries(resourcesOf(template)).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+    const named = kept.filter(([, r]) => ['TableName', 'LogGroupName', 'QueueName', 'TopicName', 'FunctionName', 'RoleName'].some((k) => r.Properties?.[k] !== undefined));
+    expect(named.map(([, r]) => r.Properties?.TableName)).toEqual(['visutility-tuner-prod']);
+    // Kept: the table, the 13 function log groups and the access log group, all but on a failed first
+    // deploy; and the account's API Gateway logging role and setting, always (other APIs may use them).
+    const byPolicy = (policy: string) => kept.filter(([, r]) => r.DeletionPolicy === policy).map(([, r]) => r.Type).sort();
+    expect(byPolicy('RetainExceptOnCreate')).toEqual(['AWS::DynamoDB::Table', ...Array(handlers.length + 1).fill('AWS::Logs::LogGroup')]);
+    expect(byPolicy('Retain')).toEqual(['AWS::ApiGateway::Account', 'AWS::IAM::Role']);
+    for (const [, r] of kept) expect(r.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('keeps its logs for three months, and the example queues not at all', () => {
+    const resources = Object.values(resourcesOf(template));
+    for (const r of resources.filter((x) => x.Type === 'AWS::Logs::LogGroup')) expect(r.Properties?.RetentionInDays).toBe(90);
+    const queues = resources.filter((x) => x.Type === 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(2);
+    for (const q of queues) expect(q.DeletionPolicy).toBe('Delete');
   });
 
   it('gets the higher prod throttle and quota', () => {
@@ -333,9 +358,14 @@ describe('the prod stack', () => {
 });
 
 describe('context settings', () => {
-  it('retains the table of an environment marked persistent in a context file', () => {
+  it('retains and protects the table of an environment marked persistent in a context file', () => {
     const { template } = templateOf({ env: 'staging', environments: { staging: { persistent: true } } });
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'RetainExceptOnCreate', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
+  });
+
+  it('leaves deletion protection off when told to (a first deploy that may roll back), still retaining the table', () => {
+    const { template } = templateOf({ env: 'prod', deletionProtection: 'false' });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'RetainExceptOnCreate', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
   });
 
   it('applies command-line limits over the defaults', () => {
