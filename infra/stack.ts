@@ -8,8 +8,10 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { routes, scheduled, type RouteDef } from '../functions/routes';
-import { ENV } from '../lib/store/table';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { routes, scheduled, type QueryTarget, type RouteDef, type TableAccess } from '../functions/routes';
+import { ENV, TABLE_KEYS } from '../lib/store/table';
 import type { TunerConfig } from './constructs/config';
 import { Alarms } from './constructs/alarms';
 import { TunerApi } from './constructs/api';
@@ -28,6 +30,23 @@ type Access = Pick<RouteDef, 'table' | 'publishes'>;
 
 /** Strategies (TPE) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
 const MEMORY_MIB: Record<string, number> = { ask: 1024, sweep: 256 };
+
+/**
+ * Exactly the DynamoDB calls of a route (functions/routes.ts): its item actions on the table, Query on
+ * the table and on the indexes it names. Not grantReadData/grantReadWriteData, which add Scan,
+ * BatchGetItem, DeleteItem and the like, on every index.
+ */
+export function grantTable(role: IGrantable, table: Table, access: TableAccess): void {
+  const statements: PolicyStatement[] = [];
+  if (access.items.length > 0) {
+    statements.push(new PolicyStatement({ actions: access.items.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
+  }
+  if (access.query.length > 0) {
+    const arnOf = (target: QueryTarget) => (target === 'table' ? table.tableArn : `${table.tableArn}/index/${TABLE_KEYS[target].indexName}`);
+    statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: access.query.map(arnOf) }));
+  }
+  for (const statement of statements) role.grantPrincipal.addToPrincipalPolicy(statement);
+}
 
 export class TunerStack extends Stack {
   readonly functions = new Map<string, TunerFunction>();
@@ -62,10 +81,9 @@ export class TunerStack extends Stack {
         timeoutSec,
         persistent: config.persistent,
       });
-      if (access.table === 'read') this.table.table.grantReadData(f.fn);
-      else this.table.table.grantReadWriteData(f.fn);
+      grantTable(f.fn, this.table.table, access.table);
       if (access.publishes) this.events.topic.grantPublish(f.fn);
-      acknowledgeFunctionGrants(f.role, this.table.table, access.publishes);
+      acknowledgeFunctionGrants(f.role, access.publishes);
       this.functions.set(handler, f);
       return f;
     };

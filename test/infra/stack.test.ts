@@ -1,21 +1,12 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes, scheduled } from '../../functions/routes';
+import { readsOnly, routes, scheduled, type TableAccess } from '../../functions/routes';
 import { ENV, TABLE_KEYS } from '../../lib/store/table';
 import type { TunerStack } from '../../infra/stack';
 import { logicalIdOf, resourcesOf, templateOf } from './fixture';
 
-const READ_ONLY_DYNAMO = new Set([
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-]);
-const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/** Every DynamoDB data-plane action that changes the table. */
+const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
 interface Statement {
   Action: string | string[];
@@ -32,7 +23,8 @@ function resourceLabels(stack: TunerStack, fnName: string, resource: unknown): s
   const one = (r: any): string => {
     const s = JSON.stringify(r);
     if (s === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] })) return 'table';
-    if (s === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] })) return 'table-indexes';
+    const index = /^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["([^"]+)","Arn"\]\},"\/index\/([^"]+)"\]\]\}$/.exec(s);
+    if (index && index[1] === table) return `index:${index[2]}`;
     if (s === JSON.stringify({ Ref: topic })) return 'topic';
     if (s === JSON.stringify({ 'Fn::GetAtt': [logs, 'Arn'] })) return 'own-log-group';
     if (s.includes(':key/*')) return 'kms-key';
@@ -54,7 +46,14 @@ function policyOf(template: Template, stack: TunerStack, fnName: string) {
       statements.push({ actions: [s.Action].flat(), resources: resourceLabels(stack, fnName, s.Resource), condition: s.Condition });
     }
   }
-  return { statements, actions: new Set(statements.flatMap((s) => s.actions)), role: resources[role] };
+  // DynamoDB grants as action@resource pairs, however the statements were merged.
+  const dynamo = new Set(statements.flatMap((s) => s.actions.filter((a) => a.startsWith('dynamodb:')).flatMap((a) => s.resources.map((r) => `${a.slice(9)}@${r}`))));
+  return { statements, actions: new Set(statements.flatMap((s) => s.actions)), dynamo, role: resources[role] };
+}
+
+/** What functions/routes.ts declares for a handler, as action@resource pairs. */
+function declaredGrants(access: TableAccess): Set<string> {
+  return new Set([...access.items.map((a) => `${a}@table`), ...access.query.map((q) => (q === 'table' ? 'Query@table' : `Query@index:${q}`))]);
 }
 
 const handlers = [...new Set([...routes.map((r) => r.handler), ...scheduled.map((s) => s.handler)])];
@@ -178,35 +177,47 @@ describe('the dev stack', () => {
     }
   });
 
-  it('grants each route function only its own table access, topic and log group', () => {
-    for (const route of routes) {
-      const { statements, actions, role } = policyOf(template, stack, route.handler);
-      expect(role.Properties?.ManagedPolicyArns, route.handler).toBeUndefined();
-      for (const a of actions) expect(a, route.handler).not.toMatch(/^\*$|:\*$/);
+  it('grants each function exactly the DynamoDB calls routes.ts declares for it, and only its own topic and log group', () => {
+    const access = [...routes, ...scheduled];
+    for (const handler of handlers) {
+      const declared = access.find((r) => r.handler === handler)!;
+      const { statements, actions, dynamo, role } = policyOf(template, stack, handler);
+      expect(role.Properties?.ManagedPolicyArns, handler).toBeUndefined();
+      for (const a of actions) expect(a, handler).not.toMatch(/^\*$|:\*$/);
+      expect([...dynamo].sort(), handler).toEqual([...declaredGrants(declared.table)].sort());
       for (const s of statements) {
-        const dynamo = s.actions.every((a) => a.startsWith('dynamodb:'));
-        const logs = s.actions.every((a) => a.startsWith('logs:'));
-        const sns = s.actions.every((a) => a.startsWith('sns:'));
-        const kms = s.actions.every((a) => a.startsWith('kms:'));
-        if (dynamo) expect(s.resources.sort()).toEqual(['table', 'table-indexes']);
-        else if (logs) expect(s.resources).toEqual(['own-log-group']);
-        else if (sns) expect(s.resources).toEqual(['topic']);
-        else if (kms) expect(s.condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/sns' } });
-        else throw new Error(`${route.handler}: unexpected statement ${JSON.stringify(s)}`);
+        const only = (prefix: string) => s.actions.every((a) => a.startsWith(prefix));
+        if (only('dynamodb:')) for (const r of s.resources) expect(r, handler).toMatch(/^(table|index:(lsi1|gsi1))$/);
+        else if (only('logs:')) expect(s.resources).toEqual(['own-log-group']);
+        else if (only('sns:')) expect(s.resources).toEqual(['topic']);
+        else if (only('kms:')) expect(s.condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/sns' } });
+        else throw new Error(`${handler}: unexpected statement ${JSON.stringify(s)}`);
       }
-      expect(actions.has('dynamodb:Query'), route.handler).toBe(true);
-      for (const w of WRITES) expect(actions.has(w), `${route.handler} ${w}`).toBe(route.table === 'readWrite');
-      if (route.table === 'read') for (const a of actions) if (a.startsWith('dynamodb:')) expect(READ_ONLY_DYNAMO.has(a), a).toBe(true);
-      expect(actions.has('sns:Publish'), `${route.handler} sns:Publish`).toBe(route.publishes);
-      expect([...actions].some((a) => a.startsWith('kms:')), `${route.handler} kms`).toBe(route.publishes);
+      expect(actions.has('sns:Publish'), `${handler} sns:Publish`).toBe(declared.publishes);
+      expect([...actions].some((a) => a.startsWith('kms:')), `${handler} kms`).toBe(declared.publishes);
     }
   });
 
-  it('keeps list-studies read-only: no PutItem, no Publish', () => {
-    const { actions } = policyOf(template, stack, 'list-studies');
-    expect(actions.has('dynamodb:GetItem')).toBe(true);
-    expect(actions.has('dynamodb:PutItem')).toBe(false);
-    expect(actions.has('sns:Publish')).toBe(false);
+  it('gives no function Scan, BatchGetItem, PartiQL or any other DynamoDB call the store never makes', () => {
+    const used = new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map((a) => `dynamodb:${a}`));
+    for (const handler of handlers) {
+      const { actions } = policyOf(template, stack, handler);
+      expect(actions.has('dynamodb:Scan'), handler).toBe(false);
+      for (const a of actions) if (a.startsWith('dynamodb:')) expect(used.has(a), `${handler} ${a}`).toBe(true);
+    }
+  });
+
+  it('keeps the read-only routes read-only: no write action, no Publish', () => {
+    const readOnly = routes.filter((r) => readsOnly(r.table));
+    expect(readOnly.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /studies', 'GET /studies/{studyId}/runs']);
+    for (const route of readOnly) {
+      const { actions, dynamo } = policyOf(template, stack, route.handler);
+      for (const w of WRITES) expect(actions.has(w), `${route.handler} ${w}`).toBe(false);
+      expect(actions.has('sns:Publish'), route.handler).toBe(false);
+      expect(dynamo.size, route.handler).toBeGreaterThan(0);
+    }
+    // Listing studies reads the index alone: not even GetItem on the table.
+    expect([...policyOf(template, stack, 'list-studies').dynamo]).toEqual(['Query@index:gsi1']);
   });
 
   it('lets the sweeper write the table and publish RunTimedOut, nothing more', () => {
