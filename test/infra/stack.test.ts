@@ -137,6 +137,44 @@ describe('the dev stack', () => {
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true, ValidateRequestBody: true });
   });
 
+  it('answers in the service\'s error envelope what API Gateway answers itself (no key, no route, throttled, too large, other 4xx/5xx)', () => {
+    const responses = Object.values(resourcesOf(template)).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    const byType = Object.fromEntries(responses.map((r) => [r.Properties?.ResponseType, r.Properties!]));
+    // What API Gateway puts in $context at answer time; messageString is already a quoted JSON string.
+    const render = (template: string) =>
+      JSON.parse(
+        template
+          .replaceAll('$context.error.messageString', JSON.stringify('Forbidden'))
+          .replaceAll('$context.error.responseType', 'ACCESS_DENIED')
+          .replaceAll('$context.requestId', 'req-1'),
+      );
+    const expected: Record<string, [status: string | undefined, code: string]> = {
+      INVALID_API_KEY: ['401', 'Unauthorized'],
+      MISSING_AUTHENTICATION_TOKEN: ['404', 'RouteNotFound'],
+      RESOURCE_NOT_FOUND: ['404', 'RouteNotFound'],
+      THROTTLED: ['429', 'TooManyRequests'],
+      QUOTA_EXCEEDED: ['429', 'QuotaExceeded'],
+      REQUEST_TOO_LARGE: ['413', 'PayloadTooLarge'],
+      DEFAULT_4XX: [undefined, 'RequestRejected'],
+      DEFAULT_5XX: [undefined, 'GatewayError'],
+    };
+    expect(Object.keys(byType).sort()).toEqual(Object.keys(expected).sort());
+    for (const [type, [status, code]] of Object.entries(expected)) {
+      const r = byType[type];
+      expect(r.RestApiId, type).toEqual({ Ref: logicalIdOf(stack, 'Http/Api') });
+      expect(r.StatusCode, type).toBe(status);
+      const body = render(r.ResponseTemplates['application/json']);
+      expect(body, type).toEqual({ error: expect.objectContaining({ code, message: expect.any(String), requestId: 'req-1' }) });
+      expect(Object.keys(body.error).sort(), type).toEqual(status ? ['code', 'message', 'requestId'] : ['code', 'details', 'message', 'requestId']);
+    }
+    // The catch-alls pass API Gateway's own message and response type on.
+    expect(render(byType.DEFAULT_4XX.ResponseTemplates['application/json']).error).toMatchObject({ message: 'Forbidden', details: { responseType: 'ACCESS_DENIED' } });
+    // Only the rate limit says when to come back: a quota resets with its period.
+    expect(byType.THROTTLED.ResponseParameters).toEqual({ 'gatewayresponse.header.Retry-After': "'1'" });
+    for (const type of Object.keys(expected).filter((t) => t !== 'THROTTLED')) expect(byType[type].ResponseParameters, type).toBeUndefined();
+    expect(render(byType.QUOTA_EXCEEDED.ResponseTemplates['application/json']).error.message).toContain('200000 requests per day');
+  });
+
   it('throttles and caps the API key with the dev usage plan', () => {
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       UsagePlanName: 'visutility-tuner-dev-plan',
