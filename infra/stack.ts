@@ -1,6 +1,6 @@
 /**
  * One environment of the service: table, event topic, one function per route (plus the scheduled
- * sweeper), the REST API, and alarms. Everything it needs to know comes from `config` (infra/config.ts)
+ * sweeper), the REST API, and alarms. Everything it needs to know comes from `config` (infra/constructs/config.ts)
  * and the route table (functions/routes.ts), so adding a route is one line there.
  */
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
@@ -8,8 +8,10 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { routes, scheduled, type RouteDef } from '../functions/routes';
-import { ENV } from '../lib/store/table';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { routes, scheduled, type QueryTarget, type RouteDef, type TableAccess } from '../functions/routes';
+import { ENV, TABLE_KEYS } from '../lib/store/table';
 import type { TunerConfig } from './constructs/config';
 import { Alarms } from './constructs/alarms';
 import { TunerApi } from './constructs/api';
@@ -26,8 +28,25 @@ export interface TunerStackProps extends StackProps {
 type Access = Pick<RouteDef, 'table' | 'publishes'>;
 
 
-/** Strategies (TPE, GP) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
+/** Strategies (TPE) are CPU-bound: ask gets more memory (in Lambda, also more CPU); the idle sweeper needs little. */
 const MEMORY_MIB: Record<string, number> = { ask: 1024, sweep: 256 };
+
+/**
+ * Exactly the DynamoDB calls of a route (functions/routes.ts): its item actions on the table, Query on
+ * the table and on the indexes it names. Not grantReadData/grantReadWriteData, which add Scan,
+ * BatchGetItem, DeleteItem and the like, on every index.
+ */
+export function grantTable(role: IGrantable, table: Table, access: TableAccess): void {
+  const statements: PolicyStatement[] = [];
+  if (access.items.length > 0) {
+    statements.push(new PolicyStatement({ actions: access.items.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }));
+  }
+  if (access.query.length > 0) {
+    const arnOf = (target: QueryTarget) => (target === 'table' ? table.tableArn : `${table.tableArn}/index/${TABLE_KEYS[target].indexName}`);
+    statements.push(new PolicyStatement({ actions: ['dynamodb:Query'], resources: access.query.map(arnOf) }));
+  }
+  for (const statement of statements) role.grantPrincipal.addToPrincipalPolicy(statement);
+}
 
 export class TunerStack extends Stack {
   readonly functions = new Map<string, TunerFunction>();
@@ -41,8 +60,8 @@ export class TunerStack extends Stack {
     const { config } = props;
     const prefix = `visutility-tuner-${config.envName}`;
 
-    this.table = new TunerTable(this, 'Store', { tableName: prefix, persistent: config.persistent });
-    this.events = new Events(this, 'Events', { namePrefix: prefix, subscriptions: config.subscriptions, persistent: config.persistent });
+    this.table = new TunerTable(this, 'Store', { tableName: prefix, persistent: config.persistent, deletionProtection: config.deletionProtection });
+    this.events = new Events(this, 'Events', { namePrefix: prefix, subscriptions: config.subscriptions });
 
     const makeFunction = (handler: string, access: Access, timeoutSec?: number) => {
       const environment: Record<string, string> = {
@@ -62,10 +81,9 @@ export class TunerStack extends Stack {
         timeoutSec,
         persistent: config.persistent,
       });
-      if (access.table === 'read') this.table.table.grantReadData(f.fn);
-      else this.table.table.grantReadWriteData(f.fn);
+      grantTable(f.fn, this.table.table, access.table);
       if (access.publishes) this.events.topic.grantPublish(f.fn);
-      acknowledgeFunctionGrants(f.role, this.table.table, access.publishes);
+      acknowledgeFunctionGrants(f.role, access.publishes);
       this.functions.set(handler, f);
       return f;
     };
@@ -77,12 +95,17 @@ export class TunerStack extends Stack {
       const access: Access = { table: job.table, publishes: job.publishes };
       // A sweep must finish before the next one starts.
       const f = makeFunction(job.handler, access, Math.min(50, job.everyMinutes * 60 - 10));
+      const every = Duration.minutes(job.everyMinutes);
+      // The next run redoes whatever a failed one left, so nothing is retried: retries would only run
+      // beside the next scheduled run. Two retry layers: Lambda's own for an invocation that ends in an
+      // error (sweep.ts throws when a part failed, so its errors alarm sees it; Lambda's default is 2
+      // retries), and EventBridge's for an event it could not hand to Lambda at all (throttled, say).
+      f.fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: every });
       new Rule(this, `Schedule-${job.handler}`, {
         ruleName: `${prefix}-${job.handler}`,
         description: `Runs ${job.handler} every ${job.everyMinutes} minute(s)`,
-        schedule: Schedule.rate(Duration.minutes(job.everyMinutes)),
-        // A missed sweep is redone by the next one: no retries to pile up.
-        targets: [new LambdaFunction(f.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(job.everyMinutes) })],
+        schedule: Schedule.rate(every),
+        targets: [new LambdaFunction(f.fn, { retryAttempts: 0, maxEventAge: every })],
       });
     }
 
@@ -111,6 +134,7 @@ export class TunerStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'EventTopicArn', { description: 'Subscribe here for lifecycle events', value: this.events.topic.topicArn });
     new CfnOutput(this, 'BestImprovedQueueUrl', { description: 'Example subscriber: BestImproved events', value: this.events.bestImprovedQueue.queueUrl });
+    new CfnOutput(this, 'BestImprovedDlqUrl', { description: 'Dead-letter queue of the example subscriber', value: this.events.bestImprovedDlq.queueUrl });
     if (this.alarms?.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
   }
 }

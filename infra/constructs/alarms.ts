@@ -4,12 +4,12 @@
  * show in the CloudWatch console. CloudWatch cannot publish to a topic under the AWS managed SNS key,
  * so the alarm topic has its own KMS key (with rotation).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -38,6 +38,8 @@ export class Alarms extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
+    // Every alarm is named `<namePrefix>-...`: the alarm topic's grants to CloudWatch rely on it.
+    const alarmName = (suffix: string) => `${props.namePrefix}-${suffix}`;
     let action: IAlarmAction | undefined;
     if (props.alarmEmail) {
       const key = new Key(this, 'TopicKey', {
@@ -46,8 +48,35 @@ export class Alarms extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
         pendingWindow: Duration.days(7),
       });
-      key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      // CloudWatch may act for this stack's alarms only (no confused deputy): the grants name them by
+      // their common prefix, so nothing else of the account can publish through CloudWatch here.
+      const { account, region, partition } = Stack.of(this);
+      const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+      const onlyOurAlarms = {
+        StringEquals: { 'aws:SourceAccount': account },
+        ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:${alarmName('*')}` },
+      };
+      key.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'CloudWatchAlarmsUseKey',
+          principals: [cloudwatch],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: onlyOurAlarms,
+        }),
+      );
       this.topic = new Topic(this, 'Topic', { topicName: `${props.namePrefix}-alarms`, masterKey: key, enforceSSL: true });
+      // enforceSSL writes a topic policy, and any topic policy replaces SNS's default one, which is what
+      // let CloudWatch publish: without this statement no alarm email is ever sent.
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'CloudWatchAlarmsPublish',
+          principals: [cloudwatch],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: onlyOurAlarms,
+        }),
+      );
       this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
       action = new SnsAction(this.topic);
     }
@@ -61,7 +90,7 @@ export class Alarms extends Construct {
     add(
       props.api.metricServerError({ statistic: 'Average', period: Duration.minutes(5) }).createAlarm(this, 'Api5xxRate', {
         ...common,
-        alarmName: `${props.namePrefix}-api-5xx-rate`,
+        alarmName: alarmName('api-5xx-rate'),
         alarmDescription: `More than ${API_5XX_RATE * 100}% of API requests answered 5xx over 5 minutes`,
         threshold: API_5XX_RATE,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -71,7 +100,7 @@ export class Alarms extends Construct {
       add(
         fn.metricErrors({ period: Duration.minutes(5) }).createAlarm(this, `${name}-errors`, {
           ...common,
-          alarmName: `${props.namePrefix}-${name}-errors`,
+          alarmName: alarmName(`${name}-errors`),
           alarmDescription: `${name}: invocations ended in an unhandled error`,
           threshold: 1,
           comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -80,7 +109,7 @@ export class Alarms extends Construct {
       add(
         fn.metricThrottles({ period: Duration.minutes(5) }).createAlarm(this, `${name}-throttles`, {
           ...common,
-          alarmName: `${props.namePrefix}-${name}-throttles`,
+          alarmName: alarmName(`${name}-throttles`),
           alarmDescription: `${name}: invocations throttled (account or reserved concurrency exhausted)`,
           threshold: 1,
           comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -91,7 +120,7 @@ export class Alarms extends Construct {
       new Alarm(this, 'TableThrottled', {
         ...common,
         metric: props.table.metricThrottledRequestsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) }),
-        alarmName: `${props.namePrefix}-table-throttled-requests`,
+        alarmName: alarmName('table-throttled-requests'),
         alarmDescription: 'DynamoDB throttled requests on the table or its indexes',
         threshold: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

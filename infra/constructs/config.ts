@@ -32,8 +32,14 @@ export interface EventSubscription {
 
 export interface TunerConfig {
   envName: string;
-  /** Keep the table (and logs) when the stack is deleted. */
+  /** Keep the table and the logs when the stack is deleted (or a change would replace them). */
   persistent: boolean;
+  /**
+   * DynamoDB deletion protection on the table (default: `persistent`). Only for a persistent table.
+   * CloudFormation cannot delete a protected table, so the rollback of a failed first deploy stops at
+   * it: a new persistent environment is best deployed the first time with this off.
+   */
+  deletionProtection: boolean;
   throttle: { rateLimit: number; burstLimit: number };
   quota: { limit: number; period: 'DAY' | 'WEEK' | 'MONTH' };
   /** POWERTOOLS_LOG_LEVEL of every function. */
@@ -58,6 +64,7 @@ export function defaultsFor(envName: string): Omit<TunerConfig, 'envName' | 'sub
   const prod = envName === 'prod';
   return {
     persistent: PERSISTENT_BY_DEFAULT.includes(envName),
+    deletionProtection: PERSISTENT_BY_DEFAULT.includes(envName),
     throttle: prod ? { rateLimit: 500, burstLimit: 1000 } : { rateLimit: 50, burstLimit: 100 },
     quota: prod ? { limit: 10_000_000, period: 'DAY' } : { limit: 200_000, period: 'DAY' },
     logLevel: 'INFO',
@@ -69,6 +76,7 @@ export function defaultsFor(envName: string): Omit<TunerConfig, 'envName' | 'sub
 /** The context keys this app reads (the flat layer; `environments.<env>` accepts the same ones). */
 export const CONTEXT_KEYS = [
   'persistent',
+  'deletionProtection',
   'rateLimit',
   'burstLimit',
   'quotaLimit',
@@ -117,6 +125,7 @@ const subscriptionSchema = z
 const settingsSchema = z
   .object({
     persistent: bool.optional(),
+    deletionProtection: bool.optional(),
     rateLimit: int(1, 10_000).optional(),
     burstLimit: int(1, 5_000).optional(),
     quotaLimit: int(1, 2_000_000_000).optional(),
@@ -230,8 +239,10 @@ function parseSettings(raw: Record<string, unknown>, where: string): Settings {
 
 function merge(envName: string, ...layers: Settings[]): TunerConfig {
   const config: TunerConfig = { envName, ...defaultsFor(envName), subscriptions: [] };
+  let deletionProtection: boolean | undefined;
   for (const s of layers) {
     if (s.persistent !== undefined) config.persistent = s.persistent;
+    if (s.deletionProtection !== undefined) deletionProtection = s.deletionProtection;
     if (s.rateLimit !== undefined) config.throttle = { ...config.throttle, rateLimit: s.rateLimit };
     if (s.burstLimit !== undefined) config.throttle = { ...config.throttle, burstLimit: s.burstLimit };
     if (s.quotaLimit !== undefined) config.quota = { ...config.quota, limit: s.quotaLimit };
@@ -242,6 +253,11 @@ function merge(envName: string, ...layers: Settings[]): TunerConfig {
     if (s.apiGatewayCloudWatchRole !== undefined) config.apiGatewayCloudWatchRole = s.apiGatewayCloudWatchRole;
     // Subscriptions add up: the file's per-environment ones plus any given on the command line.
     if (s.subscribe !== undefined) config.subscriptions = [...config.subscriptions, ...s.subscribe];
+  }
+  // Unless said otherwise, a kept table is a protected one.
+  config.deletionProtection = deletionProtection ?? config.persistent;
+  if (config.deletionProtection && !config.persistent) {
+    throw new ContextError('deletionProtection: needs persistent=true (the stack would delete the table, and a protected one cannot be deleted)');
   }
   if (config.throttle.burstLimit < config.throttle.rateLimit) {
     throw new ContextError(`burstLimit: must be at least rateLimit (${config.throttle.rateLimit}), got ${config.throttle.burstLimit}`);

@@ -1,14 +1,14 @@
 /**
  * The event topic: every lifecycle event of the service is published here with String message
  * attributes `eventType` and `studyId`, so subscribers filter without reading the body. Encrypted at
- * rest, SSL-only. Subscriptions come from context (see infra/config.ts and docs/deploy.md); one example
+ * rest, SSL-only. Subscriptions come from context (see infra/constructs/config.ts and docs/deploy.md); one example
  * subscriber, an SQS queue of BestImproved events, is always there to copy from.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnCondition, Duration, Fn, RemovalPolicy, Stack, Token, type ICfnConditionExpression } from 'aws-cdk-lib';
 import { Alias } from 'aws-cdk-lib/aws-kms';
-import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription, LambdaSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
+import { Subscription, SubscriptionFilter, SubscriptionProtocol, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EventSubscription } from './config';
@@ -17,8 +17,6 @@ export interface EventsProps {
   /** Prefix of physical names (carries the environment). */
   readonly namePrefix: string;
   readonly subscriptions: readonly EventSubscription[];
-  /** Keep the example subscriber's queues (and their messages) when the stack is deleted. */
-  readonly persistent: boolean;
 }
 
 /** The filter a subscription asks for, on the message attributes the publisher sets. */
@@ -47,22 +45,23 @@ export class Events extends Construct {
 
     props.subscriptions.forEach((s, i) => this.subscribe(`Subscription${i}`, s));
 
-    const removalPolicy = props.persistent ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // The example queues go with the stack, in every environment: they are a sample to copy, and the
+    // events in them are copies (the table is the truth). Nor do they have fixed names: SQS refuses a
+    // queue name for 60 s after that queue was deleted, which failed a quick redeploy after a destroy.
+    // The stack outputs their URLs.
     this.bestImprovedDlq = new Queue(this, 'BestImprovedDlq', {
-      queueName: `${props.namePrefix}-best-improved-dlq`,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.bestImprovedQueue = new Queue(this, 'BestImprovedQueue', {
-      queueName: `${props.namePrefix}-best-improved`,
       // SSE-SQS, not a KMS key: SNS can deliver to it with no key policy to maintain.
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.bestImprovedDlq, maxReceiveCount: 5 },
-      removalPolicy,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.topic.addSubscription(
       new SqsSubscription(this.bestImprovedQueue, {
@@ -92,11 +91,39 @@ export class Events extends Construct {
         );
         return;
       case 'lambda':
-        // Same account and region: the stack adds the permission for SNS to invoke it.
-        this.topic.addSubscription(
-          new LambdaSubscription(LambdaFunction.fromFunctionAttributes(this, id, { functionArn: s.endpoint, sameEnvironment: true }), { filterPolicy }),
-        );
+        new Subscription(this, id, { topic: this.topic, protocol: SubscriptionProtocol.LAMBDA, endpoint: s.endpoint, filterPolicy });
+        this.allowInvoke(id, s.endpoint);
         return;
+    }
+  }
+
+  /**
+   * Lets SNS invoke a subscribed function, but only one of the stack's own account and region: a
+   * permission on anyone else's function fails the deploy, and is its owner's to add. An
+   * environment-agnostic stack (what `cdk deploy` builds here) learns its account and region only at
+   * deploy time, so the permission is then made conditional on them matching the function's ARN.
+   */
+  private allowInvoke(id: string, functionArn: string): void {
+    const stack = Stack.of(this);
+    const fn = Arn.split(functionArn, ArnFormat.COLON_RESOURCE_NAME);
+    const sameAtDeploy: ICfnConditionExpression[] = [];
+    for (const [ours, theirs] of [
+      [stack.account, fn.account],
+      [stack.region, fn.region],
+    ]) {
+      if (Token.isUnresolved(ours)) sameAtDeploy.push(Fn.conditionEquals(ours, theirs ?? ''));
+      else if (ours !== theirs) return;
+    }
+    const permission = new CfnPermission(this, `${id}Invoke`, {
+      action: 'lambda:InvokeFunction',
+      functionName: functionArn,
+      principal: 'sns.amazonaws.com',
+      sourceArn: this.topic.topicArn,
+    });
+    if (sameAtDeploy.length > 0) {
+      permission.cfnOptions.condition = new CfnCondition(this, `${id}InSameEnvironment`, {
+        expression: sameAtDeploy.length === 1 ? sameAtDeploy[0] : Fn.conditionAnd(...sameAtDeploy),
+      });
     }
   }
 }

@@ -45,7 +45,7 @@ export interface TunerFunctionProps {
   readonly memoryMiB?: number;
   /** @default 10 (API Gateway gives up at 29 s) */
   readonly timeoutSec?: number;
-  /** Keep the log group when the stack is deleted. */
+  /** Keep the log group when the stack is deleted (and give it a generated name: see below). */
   readonly persistent: boolean;
 }
 
@@ -57,9 +57,13 @@ export class TunerFunction extends Construct {
   constructor(scope: Construct, id: string, props: TunerFunctionProps) {
     super(scope, id);
     this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      // A kept group must not have a fixed name: after a destroy it would still hold the name and the
+      // next deploy would fail with "already exists". CloudFormation names it instead, and the old
+      // logs stay readable in the old group. A group deleted with its stack can have the usual name.
+      logGroupName: props.persistent ? undefined : `/aws/lambda/${props.functionName}`,
       retention: props.persistent ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_MONTH,
-      removalPolicy: props.persistent ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Not kept when the deploy that created it rolls back: nothing worth keeping is in it yet.
+      removalPolicy: props.persistent ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     });
     // An own role instead of the AWS managed basic-execution policy: logs go to this group only.
     this.role = new Role(this, 'Role', {

@@ -10,8 +10,10 @@ import { TABLE_KEYS } from '../../lib/store/table';
 export interface TunerTableProps {
   /** Physical table name (carries the environment). */
   readonly tableName: string;
-  /** Keep the table and its data when the stack is deleted. */
+  /** Keep the table and its data when the stack is deleted or a change would replace it. */
   readonly persistent: boolean;
+  /** DynamoDB deletion protection (persistent tables only). */
+  readonly deletionProtection: boolean;
 }
 
 export class TunerTable extends Construct {
@@ -27,8 +29,11 @@ export class TunerTable extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE_KEYS.ttlAttribute,
-      removalPolicy: props.persistent ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      deletionProtection: props.persistent,
+      // Kept once it exists, but not when the deploy that created it rolls back: an empty table left by a
+      // failed first deploy would hold the name and fail the next one with "already exists". (With
+      // deletion protection on, that rollback cannot delete it: see deletionProtection in config.ts.)
+      removalPolicy: props.persistent ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
+      deletionProtection: props.deletionProtection,
     });
     // LSI: a run by id, and every run's value at one step (pruners), both strongly consistent.
     this.table.addLocalSecondaryIndex({

@@ -1,8 +1,8 @@
 /**
  * The local API: each HTTP request becomes an API Gateway proxy event for the same handler Lambda runs,
  * so local mode and AWS share every line between the event and DynamoDB. `GET /events` streams
- * lifecycle events (Server-Sent Events). With an API key set, requests without it get 401, like API
- * Gateway's 403 for a missing key but with our error shape.
+ * lifecycle events (Server-Sent Events). With an API key set, requests without it get 401 Unauthorized,
+ * as in AWS (where a gateway response rewrites API Gateway's 403, infra/constructs/api.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

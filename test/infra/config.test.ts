@@ -39,6 +39,13 @@ describe('per-environment defaults', () => {
     expect(c.persistent).toBe(false);
   });
 
+  it('protects the table of a persistent environment unless told otherwise', () => {
+    expect(read({ env: 'dev' }).deletionProtection).toBe(false);
+    expect(read({ env: 'prod' }).deletionProtection).toBe(true);
+    expect(read({ env: 'staging', environments: { staging: { persistent: true } } }).deletionProtection).toBe(true);
+    expect(read({ env: 'prod', deletionProtection: 'false' })).toMatchObject({ persistent: true, deletionProtection: false });
+  });
+
   it('parses numbers and booleans given as strings on the command line', () => {
     const c = read({ quotaLimit: '5000', quotaPeriod: 'MONTH', alarms: 'false', logLevel: 'DEBUG' });
     expect(c).toMatchObject({ quota: { limit: 5000, period: 'MONTH' }, alarms: false, logLevel: 'DEBUG' });
@@ -52,6 +59,8 @@ describe('mistakes name the setting', () => {
     [{ rateLimit: '100', burstLimit: '10' }, /^burstLimit: must be at least rateLimit \(100\)/],
     [{ quotaPeriod: 'YEAR' }, /^quotaPeriod: must be DAY, WEEK or MONTH/],
     [{ persistent: 'yes' }, /^persistent: must be true or false/],
+    [{ env: 'dev', deletionProtection: 'true' }, /^deletionProtection: needs persistent=true/],
+    [{ env: 'prod', persistent: 'false', deletionProtection: 'true' }, /^deletionProtection: needs persistent=true/],
     [{ alarmEmail: 'ops' }, /^alarmEmail: must be an email address/],
     [{ env: 'qa', environments: { qa: { rateLimt: 5 } } }, /^environments\.qa: unknown setting\(s\) rateLimt/],
     [{ env: 'qa', environments: { qa: 'fast' } }, /^environments\.qa: must be an object/],

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll } from 'vitest';
 import { readConfig, stackName } from '../../infra/constructs/config';
@@ -26,18 +26,19 @@ export function tempOutdir(prefix = 'tuner-cdk-'): string {
 }
 
 /** `context` is what `-c key=value` would give (strings) or what a context file would (any JSON). */
-export function buildStack(context: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string } = {}) {
+export function buildStack(context: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string; env?: Environment } = {}) {
   const app = new App({
     outdir: options.outdir ?? tempOutdir(),
     context: { ...cdkJson.context, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...context },
   });
   const config = readConfig((key) => app.node.tryGetContext(key));
-  const stack = new TunerStack(app, stackName(config.envName), { config });
+  // infra/app.ts builds an environment-agnostic stack (no env); tests may pin one.
+  const stack = new TunerStack(app, stackName(config.envName), { config, env: options.env });
   return { app, stack, config };
 }
 
-export function templateOf(context: Record<string, unknown> = {}) {
-  const built = buildStack(context);
+export function templateOf(context: Record<string, unknown> = {}, options: { env?: Environment } = {}) {
+  const built = buildStack(context, options);
   return { ...built, template: Template.fromStack(built.stack) };
 }
 

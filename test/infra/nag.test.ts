@@ -28,6 +28,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['dev', { env: 'dev' }],
     ['prod', { env: 'prod' }],
     ['dev with alarm email and every kind of subscription', { env: 'dev', ...everything }],
+    ['dev without the API Gateway logging role', { env: 'dev', apiGatewayCloudWatchRole: 'false' }],
   ])('finds nothing unacknowledged in %s', (_name, context) => {
     const { stack } = buildStack(context);
     expect(findings(stack)).toEqual([]);

@@ -1,21 +1,12 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routes, scheduled } from '../../functions/routes';
+import { readsOnly, routes, scheduled, type TableAccess } from '../../functions/routes';
 import { ENV, TABLE_KEYS } from '../../lib/store/table';
 import type { TunerStack } from '../../infra/stack';
 import { logicalIdOf, resourcesOf, templateOf } from './fixture';
 
-const READ_ONLY_DYNAMO = new Set([
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-]);
-const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/** Every DynamoDB data-plane action that changes the table. */
+const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
 interface Statement {
   Action: string | string[];
@@ -32,7 +23,8 @@ function resourceLabels(stack: TunerStack, fnName: string, resource: unknown): s
   const one = (r: any): string => {
     const s = JSON.stringify(r);
     if (s === JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] })) return 'table';
-    if (s === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/*']] })) return 'table-indexes';
+    const index = /^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["([^"]+)","Arn"\]\},"\/index\/([^"]+)"\]\]\}$/.exec(s);
+    if (index && index[1] === table) return `index:${index[2]}`;
     if (s === JSON.stringify({ Ref: topic })) return 'topic';
     if (s === JSON.stringify({ 'Fn::GetAtt': [logs, 'Arn'] })) return 'own-log-group';
     if (s.includes(':key/*')) return 'kms-key';
@@ -54,7 +46,14 @@ function policyOf(template: Template, stack: TunerStack, fnName: string) {
       statements.push({ actions: [s.Action].flat(), resources: resourceLabels(stack, fnName, s.Resource), condition: s.Condition });
     }
   }
-  return { statements, actions: new Set(statements.flatMap((s) => s.actions)), role: resources[role] };
+  // DynamoDB grants as action@resource pairs, however the statements were merged.
+  const dynamo = new Set(statements.flatMap((s) => s.actions.filter((a) => a.startsWith('dynamodb:')).flatMap((a) => s.resources.map((r) => `${a.slice(9)}@${r}`))));
+  return { statements, actions: new Set(statements.flatMap((s) => s.actions)), dynamo, role: resources[role] };
+}
+
+/** What functions/routes.ts declares for a handler, as action@resource pairs. */
+function declaredGrants(access: TableAccess): Set<string> {
+  return new Set([...access.items.map((a) => `${a}@table`), ...access.query.map((q) => (q === 'table' ? 'Query@table' : `Query@index:${q}`))]);
 }
 
 const handlers = [...new Set([...routes.map((r) => r.handler), ...scheduled.map((s) => s.handler)])];
@@ -104,8 +103,14 @@ describe('the dev stack', () => {
     });
   });
 
-  it('destroys the table with a dev stack', () => {
+  it('destroys the table, the log groups and the queues with a dev stack', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    const resources = resourcesOf(template);
+    for (const handler of handlers) {
+      const logs = resources[logicalIdOf(stack, `Fn-${handler}/Logs`)];
+      expect(logs, handler).toMatchObject({ DeletionPolicy: 'Delete', Properties: { LogGroupName: `/aws/lambda/visutility-tuner-dev-${handler}`, RetentionInDays: 30 } });
+    }
+    for (const r of Object.values(resources)) if (r.Type === 'AWS::SQS::Queue') expect(r.DeletionPolicy).toBe('Delete');
   });
 
   it('requires an API key on every method and routes each to the function named in routes.ts', () => {
@@ -130,6 +135,44 @@ describe('the dev stack', () => {
     const runs = resources[logicalIdOf(stack, 'Http/Api/Default/studies/{studyId}/runs/{runId}/complete/POST')];
     expect(runs.Properties?.RequestParameters).toEqual({ 'method.request.path.studyId': true, 'method.request.path.runId': true });
     template.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestParameters: true, ValidateRequestBody: true });
+  });
+
+  it('answers in the service\'s error envelope what API Gateway answers itself (no key, no route, throttled, too large, other 4xx/5xx)', () => {
+    const responses = Object.values(resourcesOf(template)).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse');
+    const byType = Object.fromEntries(responses.map((r) => [r.Properties?.ResponseType, r.Properties!]));
+    // What API Gateway puts in $context at answer time; messageString is already a quoted JSON string.
+    const render = (template: string) =>
+      JSON.parse(
+        template
+          .replaceAll('$context.error.messageString', JSON.stringify('Forbidden'))
+          .replaceAll('$context.error.responseType', 'ACCESS_DENIED')
+          .replaceAll('$context.requestId', 'req-1'),
+      );
+    const expected: Record<string, [status: string | undefined, code: string]> = {
+      INVALID_API_KEY: ['401', 'Unauthorized'],
+      MISSING_AUTHENTICATION_TOKEN: ['404', 'RouteNotFound'],
+      RESOURCE_NOT_FOUND: ['404', 'RouteNotFound'],
+      THROTTLED: ['429', 'TooManyRequests'],
+      QUOTA_EXCEEDED: ['429', 'QuotaExceeded'],
+      REQUEST_TOO_LARGE: ['413', 'PayloadTooLarge'],
+      DEFAULT_4XX: [undefined, 'RequestRejected'],
+      DEFAULT_5XX: [undefined, 'GatewayError'],
+    };
+    expect(Object.keys(byType).sort()).toEqual(Object.keys(expected).sort());
+    for (const [type, [status, code]] of Object.entries(expected)) {
+      const r = byType[type];
+      expect(r.RestApiId, type).toEqual({ Ref: logicalIdOf(stack, 'Http/Api') });
+      expect(r.StatusCode, type).toBe(status);
+      const body = render(r.ResponseTemplates['application/json']);
+      expect(body, type).toEqual({ error: expect.objectContaining({ code, message: expect.any(String), requestId: 'req-1' }) });
+      expect(Object.keys(body.error).sort(), type).toEqual(status ? ['code', 'message', 'requestId'] : ['code', 'details', 'message', 'requestId']);
+    }
+    // The catch-alls pass API Gateway's own message and response type on.
+    expect(render(byType.DEFAULT_4XX.ResponseTemplates['application/json']).error).toMatchObject({ message: 'Forbidden', details: { responseType: 'ACCESS_DENIED' } });
+    // Only the rate limit says when to come back: a quota resets with its period.
+    expect(byType.THROTTLED.ResponseParameters).toEqual({ 'gatewayresponse.header.Retry-After': "'1'" });
+    for (const type of Object.keys(expected).filter((t) => t !== 'THROTTLED')) expect(byType[type].ResponseParameters, type).toBeUndefined();
+    expect(render(byType.QUOTA_EXCEEDED.ResponseTemplates['application/json']).error.message).toContain('200000 requests per day');
   });
 
   it('throttles and caps the API key with the dev usage plan', () => {
@@ -172,35 +215,47 @@ describe('the dev stack', () => {
     }
   });
 
-  it('grants each route function only its own table access, topic and log group', () => {
-    for (const route of routes) {
-      const { statements, actions, role } = policyOf(template, stack, route.handler);
-      expect(role.Properties?.ManagedPolicyArns, route.handler).toBeUndefined();
-      for (const a of actions) expect(a, route.handler).not.toMatch(/^\*$|:\*$/);
+  it('grants each function exactly the DynamoDB calls routes.ts declares for it, and only its own topic and log group', () => {
+    const access = [...routes, ...scheduled];
+    for (const handler of handlers) {
+      const declared = access.find((r) => r.handler === handler)!;
+      const { statements, actions, dynamo, role } = policyOf(template, stack, handler);
+      expect(role.Properties?.ManagedPolicyArns, handler).toBeUndefined();
+      for (const a of actions) expect(a, handler).not.toMatch(/^\*$|:\*$/);
+      expect([...dynamo].sort(), handler).toEqual([...declaredGrants(declared.table)].sort());
       for (const s of statements) {
-        const dynamo = s.actions.every((a) => a.startsWith('dynamodb:'));
-        const logs = s.actions.every((a) => a.startsWith('logs:'));
-        const sns = s.actions.every((a) => a.startsWith('sns:'));
-        const kms = s.actions.every((a) => a.startsWith('kms:'));
-        if (dynamo) expect(s.resources.sort()).toEqual(['table', 'table-indexes']);
-        else if (logs) expect(s.resources).toEqual(['own-log-group']);
-        else if (sns) expect(s.resources).toEqual(['topic']);
-        else if (kms) expect(s.condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/sns' } });
-        else throw new Error(`${route.handler}: unexpected statement ${JSON.stringify(s)}`);
+        const only = (prefix: string) => s.actions.every((a) => a.startsWith(prefix));
+        if (only('dynamodb:')) for (const r of s.resources) expect(r, handler).toMatch(/^(table|index:(lsi1|gsi1))$/);
+        else if (only('logs:')) expect(s.resources).toEqual(['own-log-group']);
+        else if (only('sns:')) expect(s.resources).toEqual(['topic']);
+        else if (only('kms:')) expect(s.condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/sns' } });
+        else throw new Error(`${handler}: unexpected statement ${JSON.stringify(s)}`);
       }
-      expect(actions.has('dynamodb:Query'), route.handler).toBe(true);
-      for (const w of WRITES) expect(actions.has(w), `${route.handler} ${w}`).toBe(route.table === 'readWrite');
-      if (route.table === 'read') for (const a of actions) if (a.startsWith('dynamodb:')) expect(READ_ONLY_DYNAMO.has(a), a).toBe(true);
-      expect(actions.has('sns:Publish'), `${route.handler} sns:Publish`).toBe(route.publishes);
-      expect([...actions].some((a) => a.startsWith('kms:')), `${route.handler} kms`).toBe(route.publishes);
+      expect(actions.has('sns:Publish'), `${handler} sns:Publish`).toBe(declared.publishes);
+      expect([...actions].some((a) => a.startsWith('kms:')), `${handler} kms`).toBe(declared.publishes);
     }
   });
 
-  it('keeps list-studies read-only: no PutItem, no Publish', () => {
-    const { actions } = policyOf(template, stack, 'list-studies');
-    expect(actions.has('dynamodb:GetItem')).toBe(true);
-    expect(actions.has('dynamodb:PutItem')).toBe(false);
-    expect(actions.has('sns:Publish')).toBe(false);
+  it('gives no function Scan, BatchGetItem, PartiQL or any other DynamoDB call the store never makes', () => {
+    const used = new Set(['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'].map((a) => `dynamodb:${a}`));
+    for (const handler of handlers) {
+      const { actions } = policyOf(template, stack, handler);
+      expect(actions.has('dynamodb:Scan'), handler).toBe(false);
+      for (const a of actions) if (a.startsWith('dynamodb:')) expect(used.has(a), `${handler} ${a}`).toBe(true);
+    }
+  });
+
+  it('keeps the read-only routes read-only: no write action, no Publish', () => {
+    const readOnly = routes.filter((r) => readsOnly(r.table));
+    expect(readOnly.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /studies', 'GET /studies/{studyId}/runs']);
+    for (const route of readOnly) {
+      const { actions, dynamo } = policyOf(template, stack, route.handler);
+      for (const w of WRITES) expect(actions.has(w), `${route.handler} ${w}`).toBe(false);
+      expect(actions.has('sns:Publish'), route.handler).toBe(false);
+      expect(dynamo.size, route.handler).toBeGreaterThan(0);
+    }
+    // Listing studies reads the index alone: not even GetItem on the table.
+    expect([...policyOf(template, stack, 'list-studies').dynamo]).toEqual(['Query@index:gsi1']);
   });
 
   it('lets the sweeper write the table and publish RunTimedOut, nothing more', () => {
@@ -220,6 +275,17 @@ describe('the dev stack', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
       FunctionName: { 'Fn::GetAtt': [sweeper, 'Arn'] },
       Principal: 'events.amazonaws.com',
+    });
+  });
+
+  it('does not let Lambda retry a failed sweep (the next scheduled one redoes it)', () => {
+    // sweep.ts throws on a partial failure; Lambda's async default would run it twice more.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(stack, 'Fn-sweep/Function') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
     });
   });
 
@@ -250,7 +316,6 @@ describe('the dev stack', () => {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: 'visutility-tuner-dev-best-improved',
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
     });
@@ -305,12 +370,32 @@ describe('the prod stack', () => {
     ({ template } = templateOf({ env: 'prod' }));
   });
 
-  it('retains the table and protects it from deletion', () => {
+  it('retains the table once created (not on a failed first deploy) and protects it from deletion', () => {
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({ TableName: 'visutility-tuner-prod', DeletionProtectionEnabled: true }),
     });
+  });
+
+  it('keeps nothing under a fixed name but the table, so a redeploy after a destroy finds the other names free', () => {
+    const kept = Object.entries(resourcesOf(template)).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
+    const named = kept.filter(([, r]) => ['TableName', 'LogGroupName', 'QueueName', 'TopicName', 'FunctionName', 'RoleName'].some((k) => r.Properties?.[k] !== undefined));
+    expect(named.map(([, r]) => r.Properties?.TableName)).toEqual(['visutility-tuner-prod']);
+    // Kept: the table, the 13 function log groups and the access log group, all but on a failed first
+    // deploy; and the account's API Gateway logging role and setting, always (other APIs may use them).
+    const byPolicy = (policy: string) => kept.filter(([, r]) => r.DeletionPolicy === policy).map(([, r]) => r.Type).sort();
+    expect(byPolicy('RetainExceptOnCreate')).toEqual(['AWS::DynamoDB::Table', ...Array(handlers.length + 1).fill('AWS::Logs::LogGroup')]);
+    expect(byPolicy('Retain')).toEqual(['AWS::ApiGateway::Account', 'AWS::IAM::Role']);
+    for (const [, r] of kept) expect(r.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('keeps its logs for three months, and the example queues not at all', () => {
+    const resources = Object.values(resourcesOf(template));
+    for (const r of resources.filter((x) => x.Type === 'AWS::Logs::LogGroup')) expect(r.Properties?.RetentionInDays).toBe(90);
+    const queues = resources.filter((x) => x.Type === 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(2);
+    for (const q of queues) expect(q.DeletionPolicy).toBe('Delete');
   });
 
   it('gets the higher prod throttle and quota', () => {
@@ -322,9 +407,14 @@ describe('the prod stack', () => {
 });
 
 describe('context settings', () => {
-  it('retains the table of an environment marked persistent in a context file', () => {
+  it('retains and protects the table of an environment marked persistent in a context file', () => {
     const { template } = templateOf({ env: 'staging', environments: { staging: { persistent: true } } });
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'RetainExceptOnCreate', Properties: Match.objectLike({ DeletionProtectionEnabled: true }) });
+  });
+
+  it('leaves deletion protection off when told to (a first deploy that may roll back), still retaining the table', () => {
+    const { template } = templateOf({ env: 'prod', deletionProtection: 'false' });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'RetainExceptOnCreate', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
   });
 
   it('applies command-line limits over the defaults', () => {
@@ -363,12 +453,96 @@ describe('context settings', () => {
     });
   });
 
+  describe('lambda subscriptions: SNS may invoke only functions of the stack\'s own account and region', () => {
+    const ours = 'arn:aws:lambda:us-east-1:123456789012:function:ours';
+    const otherAccount = 'arn:aws:lambda:us-east-1:210987654321:function:theirs';
+    const otherRegion = 'arn:aws:lambda:eu-west-1:123456789012:function:elsewhere';
+    const subscribe = JSON.stringify([ours, otherAccount, otherRegion].map((endpoint) => ({ kind: 'lambda', endpoint })));
+    const permissionsOf = (template: Template) =>
+      Object.values(resourcesOf(template)).filter((r) => r.Type === 'AWS::Lambda::Permission' && r.Properties?.Principal === 'sns.amazonaws.com') as {
+        Properties: Record<string, any>;
+        Condition?: string;
+      }[];
+
+    it('grants it for a function of the stack\'s account and region, and leaves others\' functions to their owners', () => {
+      const { template } = templateOf({ env: 'dev', subscribe }, { env: { account: '123456789012', region: 'us-east-1' } });
+      for (const endpoint of [ours, otherAccount, otherRegion]) template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', Endpoint: endpoint });
+      const permissions = permissionsOf(template);
+      expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([ours]);
+      expect(permissions[0].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', SourceArn: { Ref: expect.stringMatching(/^EventsTopic/) } });
+      expect(permissions[0].Condition).toBeUndefined();
+    });
+
+    it('makes the grant conditional on the account and region at deploy time in an environment-agnostic stack', () => {
+      const { template } = templateOf({ env: 'dev', subscribe });
+      const permissions = permissionsOf(template);
+      expect(permissions.map((p) => p.Properties.FunctionName)).toEqual([ours, otherAccount, otherRegion]);
+      const conditions = template.toJSON().Conditions as Record<string, unknown>;
+      const expected = (account: string, region: string) => ({
+        'Fn::And': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, account] }, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, region] }],
+      });
+      expect(permissions.map((p) => conditions[p.Condition as string])).toEqual([
+        expected('123456789012', 'us-east-1'),
+        expected('210987654321', 'us-east-1'),
+        expected('123456789012', 'eu-west-1'),
+      ]);
+    });
+  });
+
   it('routes every alarm to an encrypted alarm topic when an alarm email is given', () => {
     const { template } = templateOf({ env: 'dev', alarmEmail: 'oncall@example.com' });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
     template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'visutility-tuner-dev-alarms', KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() }, 0);
+  });
+
+  it('lets CloudWatch publish this stack\'s alarms to the alarm topic and use its key, and nothing else', () => {
+    const { template, stack } = templateOf({ env: 'dev', alarmEmail: 'oncall@example.com' });
+    const topic = logicalIdOf(stack, 'Alarms/Topic');
+    // Our alarms' ARNs, in this account and region: arn:<partition>:cloudwatch:<region>:<account>:alarm:visutility-tuner-dev-*
+    const ourAlarms = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:visutility-tuner-dev-*']],
+    };
+    const condition = { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: { 'aws:SourceArn': ourAlarms } };
+    // enforceSSL's topic policy replaces SNS's default one: without an Allow for CloudWatch no alarm is delivered.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Sid: 'CloudWatchAlarmsPublish', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: topic }, Condition: condition },
+        ]),
+      },
+    });
+    const keyStatements = resourcesOf(template)[logicalIdOf(stack, 'Alarms/TopicKey')].Properties?.KeyPolicy.Statement as Record<string, any>[];
+    const forCloudWatch = keyStatements.filter((st) => JSON.stringify(st.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(forCloudWatch).toEqual([
+      { Sid: 'CloudWatchAlarmsUseKey', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*', Condition: condition },
+    ]);
+    // The grants match the alarms only as long as every alarm carries the prefix.
+    for (const r of Object.values(resourcesOf(template)).filter((x) => x.Type === 'AWS::CloudWatch::Alarm')) {
+      expect(r.Properties?.AlarmName).toMatch(/^visutility-tuner-dev-/);
+    }
+  });
+
+  it('sets the account\'s API Gateway logging role by default, and keeps it when the stack goes', () => {
+    const { template } = templateOf({ env: 'dev' });
+    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain', Properties: { CloudWatchRoleArn: Match.anyValue() } });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs']] }],
+    });
+  });
+
+  it('builds without the logging role when the account already has one (apiGatewayCloudWatchRole=false)', () => {
+    // CDK threw "'cloudWatchRole' must be enabled for 'cloudWatchRoleRemovalPolicy'" here.
+    const { template } = templateOf({ env: 'dev', apiGatewayCloudWatchRole: 'false' });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+    // The stage still logs, through the role the account already has.
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR' })]),
+    });
   });
 
   it('leaves the alarms out when told to', () => {
