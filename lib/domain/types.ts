@@ -94,7 +94,7 @@ export interface Run {
   /** Sequence number of the enqueued params entry this run consumed. */
   queueSeq?: number;
   /** Where the params came from. */
-  source?: 'strategy' | 'enqueued' | 'retry' | 'warm_start';
+  source?: 'strategy' | 'enqueued' | 'retry';
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
