@@ -52,7 +52,8 @@ export const routes: readonly RouteDef[] = [
   { method: 'POST', path: '/studies/{studyId}/runs', handler: 'ask', table: { items: ['GetItem', 'PutItem', 'UpdateItem'], query: ['table'] }, publishes: true },
   { method: 'GET', path: '/studies/{studyId}/runs', handler: 'list-runs', table: { items: ['GetItem'], query: ['table'] }, publishes: false },
   // The run by id (lsi1); the metric (Put); the run's deadline (Update); pruners read the run's curve
-  // (table) and every run's value at the step (lsi1); a pruned run updates the study's counts.
+  // (table) and every run's value at the step (lsi1); the median pruner counts finished runs (table)
+  // until its startup threshold is reached, which it then records on the study (Update).
   {
     method: 'POST',
     path: '/studies/{studyId}/runs/{runId}/metrics',
