@@ -41,7 +41,11 @@ export interface Pruner<O = Record<string, unknown>> {
    * the study's finished runs up to this number and passes the count as `finishedRuns` (0: none needed).
    */
   startupRuns(options: O): number;
-  /** The steps whose values of other runs `decide` needs for this report (may be empty). */
+  /**
+   * The steps whose values of other runs `decide` needs for this report. Empty when this report cannot
+   * be pruned whatever the others did (a step the pruner does not decide at); without `finishedRuns`,
+   * it answers as if the startup threshold were reached.
+   */
   stepsToLoad(input: { step: number; options: O; curve: ReadonlyMap<number, number>; finishedRuns?: number }): number[];
   decide(input: PruneInput<O>): PruneDecision;
 }

@@ -62,6 +62,12 @@ const WRITE_CONCURRENCY = 8;
 export const CREATE_GRACE_MS = 15 * 60_000;
 /** How long after a DELETE a request that read the study before it may still write under it (the same bound). */
 export const DELETION_GRACE_MS = CREATE_GRACE_MS;
+/**
+ * How long a DELETE's claim on a study holds: longer than a DELETE runs (its function stops at 10 s;
+ * locally its sweep stops after 5 s). After that it belongs to a DELETE that died, and a retry or the
+ * sweeper takes it over.
+ */
+export const DELETE_CLAIM_MS = 30_000;
 
 /** Keys that put a running run in the sweeper's index (sparse: only while running). */
 function runningKeys(run: Run): Record<string, string> {
@@ -187,30 +193,33 @@ export class DynamoStudyStore implements StudyStore {
 
   async deleteStudy(studyId: string, budgetMs: number, nowMs: number): Promise<{ existed: boolean; finished: boolean }> {
     const deadline = Date.now() + budgetMs;
-    const Key = { pk: keys.studyPk(studyId), sk: STUDY_SK };
-    // The marker goes in first: whatever stops this request (its time, a crash) leaves the rest of the
-    // study listed for the sweeper, never orphaned. `deletedAt` starts the grace of the final re-sweep.
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: DELETIONS_PK, sk: studyId, studyId, deletedAt: nowMs } }));
-    // The study item is claimed before it is deleted, so that of two DELETEs exactly one answers 204 and
-    // announces it, even when the SDK sends the claim twice (the delete itself is then unconditional).
+    const markerKey = { pk: DELETIONS_PK, sk: studyId };
+    // The marker goes in first: whatever stops this request (its time, a crash) leaves the study listed
+    // for the sweeper, never orphaned, and the sweeper finishes a DELETE that died half-way. It is also
+    // this DELETE's claim on the study (on the marker, not the study item, which may sit in a partition
+    // at DynamoDB's 10 GB limit, where a write that grows it is refused): of two DELETEs at once one
+    // goes on, the other is told to retry; a claim older than any request can run is taken over.
+    // `deletedAt` also starts the grace of the final re-sweep.
     const token = uuidv4();
-    let existed = true;
     try {
       await this.db.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.table,
-          Key,
-          UpdateExpression: 'SET deletedBy = :t',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedBy)',
-          ExpressionAttributeValues: { ':t': token },
+          Item: { ...markerKey, studyId, deletedAt: nowMs, deletedBy: token },
+          ConditionExpression: 'attribute_not_exists(deletedAt) OR attribute_exists(sweepAgainAt) OR deletedAt < :stale',
+          ExpressionAttributeValues: { ':stale': nowMs - DELETE_CLAIM_MS },
         }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
-      // Gone, or claimed by another DELETE: still sweep what an earlier delete may have left under it.
-      existed = !!(await this.ownWrite(Key, 'deletedBy', token));
+      if (!(await this.ownWrite(markerKey, 'deletedBy', token))) {
+        throw new ConflictError('RequestInProgress', `a DELETE of study ${studyId} is in progress; retry shortly`, undefined, 1);
+      }
     }
-    if (existed) await this.db.send(new DeleteCommand({ TableName: this.table, Key }));
+    // Claimed: nothing but this request removes the study item now, so what this read finds is what this
+    // request deletes, and the delete need not be conditional (the SDK may send it twice).
+    const existed = !!(await this.getStudy(studyId));
+    if (existed) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: STUDY_SK } }));
     return { existed, finished: await this.sweepDeletion(studyId, deadline, { nowMs, live: false }) };
   }
 
@@ -229,15 +238,26 @@ export class DynamoStudyStore implements StudyStore {
     return out.slice(0, limit);
   }
 
-  async finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<boolean> {
-    // A create that wrote its study but died before dropping its marker: the study is whole, only the
-    // marker is left. (A DELETE's marker while its study item still exists is a DELETE in progress.)
+  async finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<{ finished: boolean; deletedStudy: boolean }> {
+    const markerKey = { pk: DELETIONS_PK, sk: studyId };
     if (await this.getStudy(studyId)) {
+      const marker = (await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }))).Item;
+      const deletedAt = Number(marker?.deletedAt);
+      if (Number.isFinite(deletedAt) && marker?.sweepAgainAt === undefined) {
+        // A DELETE's claim on a study that still exists: one in progress, or one that died before
+        // deleting the study item (its client got an error). Once no request can still be running it,
+        // the sweeper finishes it: the study was to go.
+        if (deletedAt >= nowMs - DELETE_CLAIM_MS) return { finished: false, deletedStudy: false };
+        await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: STUDY_SK } }));
+        return { finished: await this.sweepDeletion(studyId, Date.now() + budgetMs, { nowMs, live: true }), deletedStudy: true };
+      }
+      // A create that wrote its study but died before dropping its marker: the study is whole, only the
+      // marker is left.
       await this.dropCreateMarker(studyId);
-      const left = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: DELETIONS_PK, sk: studyId }, ConsistentRead: true }));
-      return !left.Item;
+      const left = await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
+      return { finished: !left.Item, deletedStudy: false };
     }
-    return this.sweepDeletion(studyId, Date.now() + budgetMs, { nowMs, live: true });
+    return { finished: await this.sweepDeletion(studyId, Date.now() + budgetMs, { nowMs, live: true }), deletedStudy: false };
   }
 
   clearAbandonedCreate(studyId: string, budgetMs: number): Promise<boolean> {
@@ -549,7 +569,7 @@ export class DynamoStudyStore implements StudyStore {
           ExpressionAttributeNames: { '#s': 'state' },
           ProjectionExpression: '#s',
           ConsistentRead: true,
-          Limit: Math.max(25, 2 * atMost),
+          Limit: Math.min(1000, Math.max(25, 2 * atMost)),
           ExclusiveStartKey: start,
         }),
       );

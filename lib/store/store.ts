@@ -76,7 +76,8 @@ export interface StudyStore {
   /**
    * Deletes the study item first (so it disappears at once), then everything under it for up to
    * `budgetMs`; what is left is finished by `finishDeletion` (a marker lists it in `pendingDeletions`).
-   * `existed`: the study item was there and this call deleted it (of two DELETEs at once, one);
+   * `existed`: the study item was there and this call deleted it. Throws ConflictError RequestInProgress
+   * while another DELETE of the study holds its claim;
    * `finished`: nothing of the study is left. Either way the partition is swept once more after a grace
    * (see `pendingDeletions`), for whatever requests that read the study just before wrote after.
    */
@@ -88,10 +89,12 @@ export interface StudyStore {
    */
   pendingDeletions(limit: number, nowMs: number): Promise<string[]>;
   /**
-   * Goes on sweeping a deletion for up to `budgetMs`; true when nothing is left to do (everything of
-   * the study is gone, or the study of a create's leftover marker turns out to exist: only the marker goes).
+   * Goes on sweeping a deletion for up to `budgetMs`. `finished`: nothing is left to do (everything of
+   * the study is gone, or the study of a create's leftover marker turns out to exist: only the marker
+   * goes). `deletedStudy`: the study item was still there under the claim of a DELETE that died, and
+   * this call deleted it (the caller announces it).
    */
-  finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<boolean>;
+  finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<{ finished: boolean; deletedStudy: boolean }>;
   /**
    * Clears what a create that died under an Idempotency-Key left under its reserved id, grace or not:
    * for the retry that owns the key. True when nothing is left.

@@ -4,6 +4,8 @@
  * scheduled sweep goes on with them, within its budget.
  */
 import { SWEEP_DELETIONS_BUDGET_MS } from './defaults';
+import { publishSafely } from '../events/publisher';
+import { makeEvent } from '../events/types';
 import { logFailure, type TunerDeps } from './deps';
 
 export async function finishDeletions(deps: TunerDeps, budgetMs = SWEEP_DELETIONS_BUDGET_MS): Promise<{ finished: number; pending: number; failed: number }> {
@@ -15,7 +17,10 @@ export async function finishDeletions(deps: TunerDeps, budgetMs = SWEEP_DELETION
     const left = deadline - Date.now();
     if (left <= 0) break;
     try {
-      if (await deps.store.finishDeletion(studyId, left, deps.clock())) finished++;
+      const r = await deps.store.finishDeletion(studyId, left, deps.clock());
+      if (r.finished) finished++;
+      // The DELETE that asked for it died before deleting the study item; it is deleted now.
+      if (r.deletedStudy) await publishSafely(deps.events, [makeEvent('StudyDeleted', studyId)], deps.logger);
     } catch (err) {
       failed++;
       logFailure(deps, 'sweep: a deletion failed', err, { studyId });

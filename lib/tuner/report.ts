@@ -93,8 +93,11 @@ async function decidePrune(deps: TunerDeps, study: StoredStudy, run: Run, step: 
   if (pruner.name === 'none') return { prune: false };
   const curve = await deps.store.getCurve(study.studyId, run.number);
   curve.set(step, value);
-  const finishedRuns = await finishedRunsFor(deps, study, pruner.startupRuns(options));
-  const steps = pruner.stepsToLoad({ step, options, curve, finishedRuns });
+  // Counting finished runs costs a query: only at a step where the pruner would decide at all.
+  const decides = pruner.stepsToLoad({ step, options, curve }).length > 0;
+  const needed = pruner.startupRuns(options);
+  const finishedRuns = decides ? await finishedRunsFor(deps, study, needed) : needed;
+  const steps = decides ? pruner.stepsToLoad({ step, options, curve, finishedRuns }) : [];
   const others = new Map<number, StepValue[]>();
   if (steps.length > 0) {
     for (const [s, values] of await deps.store.valuesAtSteps(study.studyId, steps)) {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as askHandler } from '../../functions/ask';
 import { toProxyEvent } from '../../infra/local/proxy-event';
 import { ANSWER_RESERVE_MS } from '../../lib/http/handler';
-import { DELETION_GRACE_MS } from '../../lib/store/dynamo-store';
+import { DELETE_CLAIM_MS, DELETION_GRACE_MS } from '../../lib/store/dynamo-store';
 import { sweep } from '../../lib/tuner/sweep';
 import { sweepTimeouts } from '../../lib/tuner/timeouts';
 import { setDeps } from '../../lib/wiring';
@@ -87,11 +87,56 @@ describe('racing requests (dynalite, interleavings injected in the client)', () 
     expect([answer.status, answer.body.error?.code]).toEqual([404, 'RunNotFound']);
   });
 
-  it('lets exactly one of two DELETEs at once answer 204 and announce it', async () => {
+  it('lets exactly one of two DELETEs at once go on: the other is told to retry, and its retry finds the study gone', async () => {
     const id = await create();
     const answers = await Promise.all([api.call('DELETE', `/studies/${id}`), api.call('DELETE', `/studies/${id}`)]);
-    expect(answers.map((a) => a.status).sort()).toEqual([204, 404]);
+    expect(answers.map((a) => a.status).sort()).toEqual([204, 409]);
+    const refused = answers.find((a) => a.status === 409)!;
+    expect([refused.body.error.code, refused.headers['retry-after']]).toEqual(['RequestInProgress', '1']);
+    expect((await api.call('DELETE', `/studies/${id}`)).status).toBe(404);
     expect(typesOf(id).filter((t) => t === 'StudyDeleted')).toHaveLength(1);
+  });
+
+  it('finishes a DELETE that died after claiming the study: its retry once the claim is stale, or else the sweeper (failure injected in the client)', async () => {
+    const deleteFails = (id: string) => failNext(api.table.raw, (op, i) => op === 'DeleteItem' && str(i.Key?.pk) === `STUDY#${id}` && str(i.Key?.sk) === '#STUDY');
+    const retried = await create();
+    deleteFails(retried);
+    expect((await api.call('DELETE', `/studies/${retried}`)).status).toBe(500);
+    expect((await api.call('DELETE', `/studies/${retried}`)).body.error.code).toBe('RequestInProgress'); // it might still be running
+    api.advance(DELETE_CLAIM_MS + 1);
+    expect((await api.call('DELETE', `/studies/${retried}`)).status).toBe(204);
+    expect((await api.call('GET', `/studies/${retried}`)).status).toBe(404);
+    expect(typesOf(retried).filter((t) => t === 'StudyDeleted')).toHaveLength(1);
+
+    const abandoned = await create();
+    deleteFails(abandoned);
+    expect((await api.call('DELETE', `/studies/${abandoned}`)).status).toBe(500);
+    expect((await sweep(api.deps)).deletionsPending).toBeGreaterThan(0); // not while the DELETE could still be running
+    expect((await api.call('GET', `/studies/${abandoned}`)).status).toBe(200);
+    api.advance(DELETE_CLAIM_MS + 1);
+    await sweep(api.deps);
+    expect((await api.call('GET', `/studies/${abandoned}`)).status).toBe(404);
+    expect(typesOf(abandoned).filter((t) => t === 'StudyDeleted')).toHaveLength(1);
+  });
+
+  it("deletes a study whose partition is at DynamoDB's 10 GB limit, where writes that grow it are refused (the limit simulated in the client)", async () => {
+    const id = await create();
+    const full = Object.assign(new Error('Item collection size limit exceeded'), { name: 'ItemCollectionSizeLimitExceededException' });
+    api.table.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = str((args.input as any).Key?.pk ?? (args.input as any).Item?.pk);
+        if (key === `STUDY#${id}` && ['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName ?? '')) throw full;
+        return next(args);
+      },
+      { step: 'initialize', name: 'full' },
+    );
+    try {
+      const run = await api.call('POST', `/studies/${id}/runs`, {});
+      expect([run.status, run.body.error?.code]).toEqual([409, 'StudyTooLarge']);
+      expect((await api.call('DELETE', `/studies/${id}`)).status).toBe(204);
+    } finally {
+      api.table.raw.middlewareStack.remove('full');
+    }
   });
 
   it('announces a study stopped once when two stops arrive together', async () => {
@@ -111,10 +156,15 @@ describe('racing requests (dynalite, interleavings injected in the client)', () 
     const id = await create({ metricTimeoutSeconds: 60 });
     const run = (await api.call('POST', `/studies/${id}/runs`, {})).body;
     // Step 5's request has read the run; step 6 is handled in full before step 5 updates the run.
+    // Step 6 arrived a second earlier (an earlier deadline), so only step 5's retry can move it later.
     interleaveBefore(
       api.table.raw,
       (op, i) => op === 'UpdateItem' && str(i.Key?.sk).startsWith('RUN#'),
-      () => api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 6, value: 0.6 }),
+      async () => {
+        api.advance(-1000);
+        await api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 6, value: 0.6 });
+        api.advance(1000);
+      },
     );
     api.advance(1000);
     await api.call('POST', `/studies/${id}/runs/${run.runId}/metrics`, { step: 5, value: 0.5 });

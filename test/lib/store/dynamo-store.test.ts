@@ -154,8 +154,23 @@ describe('DynamoStudyStore (dynalite)', () => {
     // Past one query page (its limit is max(25, 2 × atMost) runs).
     await t.store.createStudy(study('fin-long'));
     for (let i = 0; i < 60; i++) await t.store.insertRun(run('fin-long', i, { state: i % 3 === 0 ? 'completed' : 'running' }));
-    expect(await t.store.countFinishedRuns('fin-long', 20)).toBe(20);
-    expect(await t.store.countFinishedRuns('fin-long', 1000)).toBe(20);
+    let read = 0;
+    t.raw.middlewareStack.add(
+      (next, context) => async (args) => {
+        const r = await next(args);
+        if (context.commandName === 'QueryCommand') read += (r.output as { Count?: number }).Count ?? 0;
+        return r;
+      },
+      { step: 'initialize', name: 'countRead' },
+    );
+    try {
+      expect(await t.store.countFinishedRuns('fin-long', 2)).toBe(2);
+      expect(read).toBe(25); // one page of the smallest size, not the 60 runs
+      expect(await t.store.countFinishedRuns('fin-long', 20)).toBe(20);
+      expect(await t.store.countFinishedRuns('fin-long', 1000)).toBe(20);
+    } finally {
+      t.raw.middlewareStack.remove('countRead');
+    }
   });
 
   it('claims an idempotency key once, hands the result to later claims, and lets an expired lease be taken over', async () => {
@@ -252,8 +267,8 @@ describe('DynamoStudyStore (dynalite)', () => {
     expect(await t.store.getStudy('cut')).toBeUndefined(); // gone for every reader at once
     expect(await t.store.loadRuns('cut')).toHaveLength(60); // the rest is still there...
     expect(await t.store.pendingDeletions(10, Date.now())).toContain('cut'); // ...and listed for the sweeper
-    expect(await t.store.finishDeletion('cut', 0, Date.now())).toBe(false);
-    expect(await t.store.finishDeletion('cut', 60_000, Date.now())).toBe(true);
+    expect((await t.store.finishDeletion('cut', 0, Date.now())).finished).toBe(false);
+    expect((await t.store.finishDeletion('cut', 60_000, Date.now())).finished).toBe(true);
     expect(await t.store.loadRuns('cut')).toEqual([]);
     expect((await t.store.getCurve('cut', 0)).size).toBe(0);
     expect(await t.store.pendingDeletions(10, Date.now())).not.toContain('cut');
@@ -280,9 +295,9 @@ describe('DynamoStudyStore (dynalite)', () => {
     // Listed, but before the sweep a keyed retry takes the id up again (a fresh marker): hands off.
     const fresh = late + CREATE_GRACE_MS;
     await t.doc.send(new PutCommand({ TableName: t.tableName, Item: { pk: DELETIONS_PK, sk: 'died', studyId: 'died', creatingUntil: fresh } }));
-    expect(await t.store.finishDeletion('died', 60_000, late)).toBe(false);
+    expect((await t.store.finishDeletion('died', 60_000, late)).finished).toBe(false);
     expect(await t.store.loadPriors('died')).toHaveLength(60);
-    expect(await t.store.finishDeletion('died', 60_000, fresh + 1)).toBe(true);
+    expect((await t.store.finishDeletion('died', 60_000, fresh + 1)).finished).toBe(true);
     expect(await t.store.loadPriors('died')).toEqual([]);
     expect(await t.store.pendingDeletions(10, late)).not.toContain('died');
   });
@@ -291,7 +306,7 @@ describe('DynamoStudyStore (dynalite)', () => {
     failNext(t.raw, (op, i) => op === 'DeleteItem' && str(i.Key?.pk) === DELETIONS_PK && str(i.Key?.sk) === 'half');
     await expect(t.store.createStudy(study('half', new Date(now).toISOString()), priorsOf(3))).rejects.toThrow('injected crash');
     expect(await t.store.pendingDeletions(10, late)).toContain('half');
-    expect(await t.store.finishDeletion('half', 60_000, late)).toBe(true);
+    expect((await t.store.finishDeletion('half', 60_000, late)).finished).toBe(true);
     expect(await t.store.getStudy('half')).toBeDefined();
     expect(await t.store.loadPriors('half')).toHaveLength(3);
     expect(await t.store.pendingDeletions(10, late)).not.toContain('half');
@@ -331,12 +346,12 @@ describe('DynamoStudyStore (dynalite)', () => {
     await t.store.createStudy(study('raced', new Date(now).toISOString()), priorsOf(3));
     expect(await t.store.getStudy('raced')).toBeUndefined();
     expect(await t.store.pendingDeletions(10, now)).toContain('raced');
-    expect(await t.store.finishDeletion('raced', 60_000, now)).toBe(true);
+    expect((await t.store.finishDeletion('raced', 60_000, now)).finished).toBe(true);
     expect(await t.store.loadPriors('raced')).toEqual([]);
     // Swept; listed again for the final re-sweep only once the DELETE's grace is over.
     expect(await t.store.pendingDeletions(10, now + 1000)).not.toContain('raced');
     expect(await t.store.pendingDeletions(10, late)).toContain('raced');
-    expect(await t.store.finishDeletion('raced', 60_000, late)).toBe(true);
+    expect((await t.store.finishDeletion('raced', 60_000, late)).finished).toBe(true);
     expect(await t.store.pendingDeletions(10, Number.MAX_SAFE_INTEGER)).not.toContain('raced');
   });
 });
