@@ -3,7 +3,7 @@
  * Messages name the field (`space.lr.low`) and say how to fix it.
  */
 import { z } from 'zod';
-import { isStorableNumber, STORABLE_MESSAGE, type ParamDef, type ParamSpec, type Space } from '../domain/types';
+import { isStorableNumber, MIN_MAGNITUDE, STORABLE_MESSAGE, type ParamDef, type ParamSpec, type Space } from '../domain/types';
 
 export const MAX_PARAMS = 100;
 export const MAX_CHOICES = 1000;
@@ -102,9 +102,25 @@ function specProblems(spec: ParamSpec): SpecIssue[] {
         path: ['step'],
         message: `must divide high - low exactly (${high} - ${low} = ${high - low} is not a multiple of ${step})`,
       });
+    } else if (spec.type === 'float') {
+      const near = nearestToZero(low, high, step);
+      if (near !== 0 && Math.abs(near) < MIN_MAGNITUDE) {
+        out.push({
+          path: ['step'],
+          message: `puts a value of about ${near.toPrecision(3)} on the grid, nearer 0 than the 1e-130 a number may be: choose low and step so that 0 is on the grid or every value is at least 1e-130 from it`,
+        });
+      }
     }
   }
   return out;
+}
+
+/** The grid value nearest 0 (low + k·step), or 0 when 0 is on the grid (within float noise). */
+function nearestToZero(low: number, high: number, step: number): number {
+  const count = Math.round((high - low) / step) + 1;
+  const k = Math.min(count - 1, Math.max(0, Math.round(-low / step)));
+  const v = low + k * step;
+  return Math.abs(v) <= step * 1e-9 ? 0 : v;
 }
 
 /**

@@ -27,6 +27,13 @@ export interface NumericDim {
    * There `count` and `low + k * step` are rounded doubles, so snapping counts in BigInt instead.
    */
   wideSteps?: bigint;
+  /**
+   * Stepped floats whose low and step are decimals of few enough digits (0.01, -5, 2.5e-3, 1e-130): both
+   * as integers of 10^-digits, so value k is (low' + k·step') · 10^-digits, an exact integer scaled once,
+   * to the double nearest that decimal. (low + k·step in doubles drifts: -5 + 499·0.01 is
+   * -0.0099999999999998, which is not the grid's -0.01.)
+   */
+  decimal?: { low: number; step: number; digits: number };
 }
 
 export interface CategoricalDim {
@@ -68,9 +75,40 @@ function toDim(def: ParamDef): Dim {
       return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step, lo: def.low - step / 2, hi: def.high + step / 2, count: Number(wideSteps) + 1, wideSteps };
     }
     const count = Math.round((def.high - def.low) / step) + 1;
-    return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step, lo: def.low - step / 2, hi: def.high + step / 2, count };
+    const decimal = isInt ? undefined : decimalGrid(def.low, step, count);
+    return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, step, lo: def.low - step / 2, hi: def.high + step / 2, count, ...(decimal ? { decimal } : {}) };
   }
   return { kind: 'numeric', name: def.name, def: def as NumericDim['def'], isInt, log, lo: def.low, hi: def.high, count: Infinity };
+}
+
+/** Digits after the decimal point in the shortest form of `x` (1e-12 → 12, 2.5e-3 → 4, 0.01 → 2). */
+function decimals(x: number): number {
+  const [mantissa, exp] = String(Math.abs(x)).split('e');
+  const frac = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, frac - Number(exp ?? 0));
+}
+
+/** x·10^digits, parsed from x's shortest decimal form (no multiplication, so no rounding on the way). */
+function shifted(x: number, digits: number): number {
+  const [mantissa, exp] = String(x).split('e');
+  return Number(`${mantissa}e${Number(exp ?? 0) + digits}`);
+}
+
+/** The decimal `n`·10^-digits as the nearest double. */
+function scaled(n: number, digits: number): number {
+  // 10^d is exact as a double up to 10^22, and one division rounds once; beyond, parsing rounds exactly.
+  return digits <= 22 ? n / 10 ** digits : Number(`${n}e-${digits}`);
+}
+
+/** The exact integer form of a stepped float's grid, when low and step are decimals of few enough digits. */
+function decimalGrid(low: number, step: number, count: number): NumericDim['decimal'] {
+  const digits = Math.max(decimals(low), decimals(step));
+  const lowS = Math.round(shifted(low, digits));
+  const stepS = Math.round(shifted(step, digits));
+  if (!Number.isSafeInteger(lowS) || !Number.isSafeInteger(stepS)) return undefined;
+  if (scaled(lowS, digits) !== low || scaled(stepS, digits) !== step) return undefined;
+  if (Math.abs(lowS) + (count - 1) * Math.abs(stepS) > Number.MAX_SAFE_INTEGER) return undefined;
+  return { low: lowS, step: stepS, digits };
 }
 
 /** Internal-scale value (ln for log dims) of a param value. */
@@ -99,13 +137,7 @@ export function fromUnit(dim: NumericDim, u: number): number {
 export function snap(dim: NumericDim, x: number): number {
   const { low, high } = dim.def;
   if (Number.isNaN(x)) return low;
-  if (dim.step !== undefined) {
-    const k = Math.min(dim.count - 1, Math.max(0, Math.round((x - low) / dim.step)));
-    if (dim.wideSteps !== undefined) return wideIntAt(dim, k);
-    const v = low + k * dim.step;
-    // Ints within a span below 2^53: k * step <= high - low, so every term and the sum are exact.
-    return dim.isInt ? v : cleanFloat(v, low, high);
-  }
+  if (dim.step !== undefined) return valueAt(dim, Math.min(dim.count - 1, Math.max(0, Math.round((x - low) / dim.step))));
   const v = x < low ? low : x > high ? high : x;
   if (dim.isInt) return Math.round(v);
   // Below the storable magnitude a float is 0 for every purpose; 0 lies within bounds that straddle it
@@ -113,10 +145,29 @@ export function snap(dim: NumericDim, x: number): number {
   return Math.abs(v) < MIN_MAGNITUDE ? 0 : v;
 }
 
-/** Removes binary noise from stepped floats (0.1 + 2 * 0.1 → 0.3), never leaving [low, high]. */
-function cleanFloat(v: number, low: number, high: number): number {
+/**
+ * Value number `k` (0 = the lowest) of a discrete numeric dim, without listing the others (an int may
+ * have 2^53 values).
+ */
+export function valueAt(dim: NumericDim, k: number): number {
+  const { low, high } = dim.def;
+  if (dim.log) return low + k; // log ints: every int from low to high
+  if (dim.wideSteps !== undefined) return wideIntAt(dim, k);
+  const step = dim.step as number;
+  // Ints within a span below 2^53: k * step <= high - low, so every term and the sum are exact.
+  if (dim.isInt) return low + k * step;
+  const v = dim.decimal ? scaled(dim.decimal.low + k * dim.decimal.step, dim.decimal.digits) : cleanFloat(low + k * step);
+  return v > high ? high : v < low ? low : v;
+}
+
+/**
+ * Removes binary noise from a stepped float whose grid is not a short decimal (0.1 + 2 * 0.1 → 0.3);
+ * below the storable magnitude it is 0, which such a grid then has (spec.ts refuses grids with values
+ * nearer 0 than that).
+ */
+function cleanFloat(v: number): number {
   const c = Number(v.toPrecision(14));
-  return c > high ? high : c < low ? low : c;
+  return Math.abs(c) < MIN_MAGNITUDE ? 0 : c;
 }
 
 /** low + k * step of an int too wide for doubles to count exactly, in BigInt: on the step grid, within [low, high]. */
@@ -166,12 +217,7 @@ export function sliceWidth(dim: NumericDim, u: number): number {
 export function dimValues(dim: Dim): ParamValue[] {
   if (dim.kind === 'categorical') return [...dim.choices];
   if (!Number.isFinite(dim.count)) throw new RangeError(`${dim.name} is continuous and has no finite set of values`);
-  if (dim.log) {
-    const out: number[] = [];
-    for (let v = dim.def.low; v <= dim.def.high; v++) out.push(v);
-    return out;
-  }
-  return Array.from({ length: dim.count }, (_, k) => snap(dim, dim.def.low + k * (dim.step as number)));
+  return Array.from({ length: dim.count }, (_, k) => valueAt(dim, k));
 }
 
 /**
@@ -257,6 +303,21 @@ export function paramsKey(space: Space, params: Params): string {
 export function orderParams(space: Space, params: Params): Params {
   const out: Params = {};
   for (const d of space) if (d.name in params) out[d.name] = params[d.name];
+  return out;
+}
+
+/**
+ * A valid point (paramsProblems found nothing) in the space's order, with each stepped float moved onto
+ * its grid value exactly: the API accepts 0.30000000000000004 for the 0.3 of a 0.1 grid, and an
+ * enqueued or warm-start point must then count as the very point a strategy proposes (no duplicates,
+ * grid points used up).
+ */
+export function canonicalParams(space: Space, params: Params): Params {
+  const out = orderParams(space, params);
+  for (const d of dimsOf(space)) {
+    const v = out[d.name];
+    if (d.kind === 'numeric' && !d.isInt && d.step !== undefined && typeof v === 'number') out[d.name] = snap(d, v);
+  }
   return out;
 }
 

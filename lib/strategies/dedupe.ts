@@ -6,7 +6,7 @@
  */
 import type { Params, Space, Trial } from '../domain/types';
 import type { Rng } from '../random';
-import { dimValues, dimsOf, gridPointAt, paramsKey, spaceSize } from '../space/transform';
+import { dimValues, dimsOf, gridPointAt, paramsKey, spaceSize, valueAt, type Dim } from '../space/transform';
 
 /** Keys of every point already handed out, or undefined when the space is continuous or exhausted. */
 export function usedKeysIfDiscrete(space: Space, history: readonly Trial[]): Set<string> | undefined {
@@ -19,23 +19,33 @@ export function usedKeysIfDiscrete(space: Space, history: readonly Trial[]): Set
 const ENUMERATE_LIMIT = 200_000;
 const RANDOM_TRIES = 2_000;
 
+/** A uniformly drawn point: each param's value drawn by its index, so no axis is ever listed (an int may have 2^53 values). */
+function drawPoint(space: Space, dims: readonly Dim[], rng: Rng): Params {
+  const params: Params = {};
+  dims.forEach((d, i) => {
+    const k = rng.int(d.count);
+    params[space[i].name] = d.kind === 'categorical' ? d.choices[k] : valueAt(d, k);
+  });
+  return params;
+}
+
 /**
- * `preferred` if it is new; otherwise an unseen point drawn uniformly (by rejection, then by
- * enumerating the unseen points of spaces small enough to list).
+ * `preferred` if it is new; otherwise an unseen point drawn uniformly (by rejection, then, in spaces
+ * small enough to list, by enumerating the unseen points).
  */
 export function unseenOr(space: Space, used: Set<string> | undefined, preferred: Params, rng: Rng): Params {
   if (!used || !used.has(paramsKey(space, preferred))) return preferred;
-  const axes = dimsOf(space).map((d) => dimValues(d));
-  const size = axes.reduce((n, a) => n * a.length, 1);
-  const pointAt = (index: number): Params => gridPointAt(space, axes, index);
+  const dims = dimsOf(space);
   for (let t = 0; t < RANDOM_TRIES; t++) {
-    const p = pointAt(Math.floor(rng.next() * size));
+    const p = drawPoint(space, dims, rng);
     if (!used.has(paramsKey(space, p))) return p;
   }
-  if (size <= ENUMERATE_LIMIT) {
+  if (spaceSize(space) <= ENUMERATE_LIMIT) {
+    const axes = dims.map((d) => dimValues(d));
+    const size = axes.reduce((n, a) => n * a.length, 1);
     const unseen: number[] = [];
-    for (let i = 0; i < size; i++) if (!used.has(paramsKey(space, pointAt(i)))) unseen.push(i);
-    if (unseen.length) return pointAt(unseen[rng.int(unseen.length)]);
+    for (let i = 0; i < size; i++) if (!used.has(paramsKey(space, gridPointAt(space, axes, i)))) unseen.push(i);
+    if (unseen.length) return gridPointAt(space, axes, unseen[rng.int(unseen.length)]);
   }
   // A huge space nearly full: practically unreachable (needs > 2000 failed uniform draws).
   return preferred;

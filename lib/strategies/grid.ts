@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { ParamValue, Params } from '../domain/types';
 import { ConflictError, ValidationError } from '../errors';
 import { dimValues, dimsOf, gridPointAt, paramsKey, type Dim } from '../space/transform';
-import { createRng } from '../random';
+import { createRng, mixSeed } from '../random';
 import { intIn, parseWith } from './options';
 import type { Strategy } from './strategy';
 
@@ -98,7 +98,9 @@ export const gridStrategy: Strategy<GridOptions> = {
     if (used.size >= total) throw new ConflictError('StudyExhausted', `all ${total} grid points have been handed out`);
     // A seeded affine permutation of the indices: i -> (a*i + b) mod total, with a coprime to total.
     // One order per study: drawn from the study seed, not the per-run rng.
-    const rng = createRng(seed);
+    // Seeds run to 2^53 and createRng keeps 32 bits: mixed, larger seeds give orders of their own (seeds
+    // that fit in 32 bits keep the order they always had).
+    const rng = createRng(seed >>> 0 === seed ? seed : mixSeed(seed));
     let a = 1 + rng.int(Math.max(1, total - 1));
     while (gcd(a, total) !== 1) a = (a % total) + 1;
     const b = rng.int(total);

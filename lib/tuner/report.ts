@@ -12,7 +12,7 @@ import { makeEvent, type TunerEvent } from '../events/types';
 import type { CompleteInput } from '../http/schemas';
 import type { PruneDecision, StepValue } from '../pruners/pruner';
 import { getPruner } from '../pruners/registry';
-import { paramsProblems, orderParams } from '../space/transform';
+import { canonicalParams, paramsProblems, orderParams } from '../space/transform';
 import type { StoredStudy } from '../store/store';
 import { offerBest } from './best';
 import { deadlineAfter, isoAt, type TunerDeps } from './deps';
@@ -189,7 +189,7 @@ export async function enqueue(deps: TunerDeps, input: { studyId: string; params:
   const study = await requireStudy(deps, input.studyId);
   const problems = input.params.flatMap((p, i) => paramsProblems(study.space, p, input.params.length === 1 ? 'params' : `params.${i}`));
   if (problems.length) throw new ValidationError(problems);
-  const ordered = input.params.map((p) => orderParams(study.space, p as Run['params']));
+  const ordered = input.params.map((p) => canonicalParams(study.space, p as Run['params']));
   const answer = (entries: readonly { seq: number; params: Run['params'] }[]) => ({
     studyId: study.studyId,
     // DynamoDB does not promise a stored map's key order: answers list params in the space's order.

@@ -7,7 +7,7 @@ import { makeEvent } from '../events/types';
 import type { CreateStudyInput } from '../http/schemas';
 import { getPruner, DEFAULT_PRUNER } from '../pruners/registry';
 import { randomSeed } from '../random';
-import { paramsProblems, orderParams } from '../space/transform';
+import { canonicalParams, paramsProblems } from '../space/transform';
 import { DEFAULT_STRATEGY, getStrategy } from '../strategies/registry';
 import type { Page, PriorObservation, StoredStudy } from '../store/store';
 import { DEFAULT_METRIC_TIMEOUT_SECONDS, DELETE_BUDGET_MS, MAX_WARM_START_RUNS } from './defaults';
@@ -71,7 +71,7 @@ async function warmStartPriors(deps: TunerDeps, study: StoredStudy, from: WarmSt
       skipped++;
       continue;
     }
-    priors.push({ params: orderParams(space, r.params as Params), value: r.value as number, state });
+    priors.push({ params: canonicalParams(space, r.params as Params), value: r.value as number, state });
   }
   // A source study may hold any number of runs (and its own priors): copying them all would outgrow
   // the request's time and every later ask's history. The most recent ones are kept.

@@ -85,6 +85,20 @@ describe('ask (dynalite, real conditional writes)', () => {
     expect(await api.deps.store.loadRuns(id)).toHaveLength(50);
   });
 
+  it('stores enqueued and warm-start values of a stepped float on the exact grid value, float noise and all', async () => {
+    const stepped = { x: { type: 'float', low: 0, high: 1, step: 0.1 } };
+    const warm = (await api.call('POST', '/studies', { name: 'noisy', space: stepped, warmStartFrom: { runs: [{ params: { x: 0.1 + 0.2 }, value: 1 }] } })).body.studyId;
+    expect((await api.deps.store.loadPriors(warm))[0].params).toEqual({ x: 0.3 });
+    const id = (await api.call('POST', '/studies', { name: 'noisy', space: stepped, strategy: { name: 'grid' } })).body.studyId;
+    const enqueued = await api.call('POST', `/studies/${id}/runs/enqueue`, { params: { x: 0.1 + 0.2 } });
+    expect(enqueued.body.enqueued[0].params).toEqual({ x: 0.3 });
+    const xs: number[] = [];
+    for (let i = 0; i < 11; i++) xs.push((await api.call('POST', `/studies/${id}/runs`, {})).body.params.x);
+    // The enqueued 0.3 is the grid's 0.3: the grid hands out the ten others, then it is exhausted.
+    expect(xs.sort((a, b) => a - b)).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+    expect((await api.call('POST', `/studies/${id}/runs`, {})).body.error.code).toBe('StudyExhausted');
+  });
+
   it('hands out every grid point exactly once to concurrent askers, then answers StudyExhausted', async () => {
     const r = await api.call('POST', '/studies', {
       name: 'grid',

@@ -29,6 +29,8 @@ export function toModelPoint(space: Space, params: Trial['params']): number[] | 
     } else {
       if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
       const u = toUnit(dim, v);
+      // NaN (a log param's value <= 0, which validation refuses anyway) would poison the kernel widths.
+      if (Number.isNaN(u)) return undefined;
       out.push(u < 0 ? 0 : u > 1 ? 1 : u);
     }
   }

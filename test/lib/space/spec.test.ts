@@ -39,6 +39,14 @@ describe('search space validation', () => {
     expect(issuesOf({ x: { type: 'int', low: 0, high: 2000000000, step: 2 } })).toEqual([]);
   });
 
+  it('refuses a stepped float whose grid has a value nearer 0 than a number may be, and accepts one with 0 on it', () => {
+    expect(issuesOf({ x: { type: 'float', low: -1.5e-130, high: 1.5e-130, step: 1e-130 } })).toEqual([
+      expect.stringMatching(/^x\.step: puts a value of about -5\.00e-131 on the grid, nearer 0 than the 1e-130/),
+    ]);
+    expect(issuesOf({ x: { type: 'float', low: -1e-125, high: 1e-125, step: 1e-130 } })).toEqual([]);
+    expect(issuesOf({ x: { type: 'float', low: 2e-130, high: 1e-129, step: 1e-130 } })).toEqual([]);
+  });
+
   it('refuses non-finite bounds and more than 1000 choices', () => {
     expect(issuesOf({ x: { type: 'float', low: 0, high: Infinity } })[0]).toMatch(/^x\.high/);
     expect(issuesOf({ c: { type: 'categorical', choices: Array.from({ length: 1001 }, (_, i) => i) } })[0]).toMatch(/^c\.choices: at most 1000/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ParamDef, Space } from '../../../lib/domain/types';
+import { isStorableNumber, type ParamDef, type Space } from '../../../lib/domain/types';
 import { createRng } from '../../../lib/random';
 import {
   decodeUnit,
@@ -14,6 +14,8 @@ import {
   snap,
   spaceSize,
   toUnit,
+  valueAt,
+  canonicalParams,
   type NumericDim,
 } from '../../../lib/space/transform';
 
@@ -195,5 +197,34 @@ describe('storable numbers', () => {
     expect(snap(d, 1e-200)).toBe(0);
     expect(snap(d, -3e-135)).toBe(0);
     expect(snap(d, 2e-130)).toBe(2e-130);
+  });
+});
+
+describe('stepped floats on their exact decimal grid', () => {
+  it('gives every grid value as the double nearest its decimal, where low + k·step in doubles drifts', () => {
+    const d = numeric({ name: 'x', type: 'float', low: -5, high: 5, step: 0.01 });
+    expect(-5 + 499 * 0.01).not.toBe(-0.01); // the drift this avoids
+    for (let k = 0; k < d.count; k++) expect(valueAt(d, k)).toBe(Number(((k - 500) / 100).toFixed(2)));
+    expect(snap(d, -0.0099999999999998)).toBe(-0.01);
+    const wide = numeric({ name: 'x', type: 'float', low: -1e6, high: 1e6, step: 0.1 });
+    expect([valueAt(wide, 99_999_94), valueAt(wide, 10_000_000)]).toEqual([-0.6, 0]);
+  });
+
+  it('keeps tiny grids storable: no value between 0 and 1e-130 in magnitude, -1e-130 exactly', () => {
+    const d = numeric({ name: 'x', type: 'float', low: -1e-125, high: 1e-125, step: 1e-130 });
+    expect(valueAt(d, 99_999)).toBe(-1e-130);
+    expect(valueAt(d, 100_000)).toBe(0);
+    expect(valueAt(d, 100_001)).toBe(1e-130);
+    for (let k = 0; k < d.count; k += 7) expect(isStorableNumber(valueAt(d, k))).toBe(true);
+  });
+
+  it('puts enqueued and warm-start values that are on the grid within float noise on the exact grid value', () => {
+    const space: Space = [
+      { name: 'x', type: 'float', low: 0, high: 1, step: 0.1 },
+      { name: 'y', type: 'float', low: 0, high: 1 },
+      { name: 'n', type: 'int', low: 1, high: 9 },
+    ];
+    expect(paramsProblems(space, { x: 0.1 + 0.2, y: 0.1 + 0.2, n: 3 })).toEqual([]);
+    expect(canonicalParams(space, { n: 3, y: 0.1 + 0.2, x: 0.1 + 0.2 })).toEqual({ x: 0.3, y: 0.30000000000000004, n: 3 });
   });
 });
