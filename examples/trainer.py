@@ -6,10 +6,16 @@
 Creates a study, then asks for params, "trains" (a noisy quadratic with live metrics), and reports the
 result, until the study's maxRuns is reached. Replace `train` with your own training loop.
 """
-import argparse, json, math, os, random, threading, urllib.error, urllib.request, uuid
+import argparse, http.client, json, math, os, random, sys, threading, urllib.error, urllib.request, uuid
 
 
-def call(base, method, path, body=None, key=None, retries=5):
+def backoff(attempt):
+    """Seconds to wait before retry number `attempt + 1`: 0.5, 1, 2, 4, then 8 (about 30 s in all,
+    enough for a restarted service to come back)."""
+    return min(0.5 * 2 ** attempt, 8.0)
+
+
+def call(base, method, path, body=None, key=None, retries=8):
     """One API call, retried after 5xx, 429 and connection errors (honouring Retry-After). Every call
     this trainer makes is safe to repeat: the create and the asks carry an Idempotency-Key (a retry
     whose first attempt did the work gets the same study or run), and metrics, completions and reads
@@ -31,13 +37,15 @@ def call(base, method, path, body=None, key=None, retries=5):
             payload = json.loads(e.read() or b"null")
             busy = e.code == 409 and (payload or {}).get("error", {}).get("code") == "RequestInProgress"
             if (e.code >= 500 or e.code == 429 or busy) and attempt < retries - 1:
-                threading.Event().wait(float(e.headers.get("retry-after", str(0.5 * (attempt + 1)))))
+                threading.Event().wait(float(e.headers.get("retry-after", str(backoff(attempt)))))
                 continue
             return e.code, payload
-        except urllib.error.URLError:
+        except (OSError, http.client.HTTPException):
+            # Refused, reset or timed out, also while reading the answer (the service restarting, a
+            # dropped connection): URLError, ConnectionResetError, RemoteDisconnected, IncompleteRead.
             if attempt == retries - 1:
                 raise
-            threading.Event().wait(0.5 * (attempt + 1))
+            threading.Event().wait(backoff(attempt))
 
 
 def train(params, report):
@@ -51,7 +59,14 @@ def train(params, report):
     return loss
 
 
-def worker(base, study_id, done):
+def worker(base, study_id, done, errors):
+    try:
+        work(base, study_id, done)
+    except Exception as e:  # the tuner stayed unreachable: stop this worker, and say so at the end
+        errors.append(f"{threading.current_thread().name}: {e!r}")
+
+
+def work(base, study_id, done):
     while True:
         status, run = call(base, "POST", f"/studies/{study_id}/runs", {"workerId": threading.current_thread().name}, key=str(uuid.uuid4()))
         if status == 409:  # StudyExhausted or StudyStopped: nothing left to do
@@ -84,14 +99,17 @@ def main():
     body = {"name": "python-example", "space": space, "maxRuns": args.runs, "strategy": {"name": args.strategy}}
     status, study = call(args.url, "POST", "/studies", body, key=str(uuid.uuid4()))
     assert status == 201, study
-    done = []
-    threads = [threading.Thread(target=worker, args=(args.url, study["studyId"], done), name=f"w{i}") for i in range(args.workers)]
+    done, errors = [], []
+    threads = [threading.Thread(target=worker, args=(args.url, study["studyId"], done, errors), name=f"w{i}") for i in range(args.workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     _, final = call(args.url, "GET", f"/studies/{study['studyId']}")
     print(json.dumps({"studyId": study["studyId"], "runs": len(done), "counts": final["counts"], "best": final["best"]}))
+    if errors:
+        print("workers stopped early:\n  " + "\n  ".join(errors), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
