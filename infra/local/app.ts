@@ -3,7 +3,6 @@
  * the sweeper (timeouts, unfinished deletions), started together and stopped together. `main.ts` (npm start) and the end-to-end
  * tests both use it.
  */
-import { mkdirSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { LocalEventHub } from '../../lib/events/local';
 import { createDocumentClient, localClientConfig } from '../../lib/store/clients';
@@ -35,7 +34,6 @@ export interface LocalService {
 }
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalService> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const engine = await startEngine({ path: options.dataDir });
   const { raw, doc } = createDocumentClient(localClientConfig(engine.endpoint));
   await ensureTable(raw, LOCAL_TABLE);

@@ -7,12 +7,15 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocal } from './app';
+import { explainStorageError } from './level';
 
 const USAGE = `usage: npm start [-- --memory] [-- --port N] [-- --quiet]
   --memory   keep data in memory only (nothing written under .tuner/)
   --port N   listen on port N (default $PORT or 3000)
   --quiet    do not print events
 env: PORT, TUNER_DATA_DIR (default ./.tuner), TUNER_API_KEY (require this x-api-key)`;
+
+let dataDir: string | undefined;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -28,7 +31,7 @@ async function main(): Promise<void> {
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) throw new Error(`invalid port "${rawPort}": give a number from 0 to 65535`);
 
-  const dataDir = values.memory ? undefined : resolve(process.env.TUNER_DATA_DIR ?? '.tuner');
+  dataDir = values.memory ? undefined : resolve(process.env.TUNER_DATA_DIR ?? '.tuner');
   const apiKey = process.env.TUNER_API_KEY || undefined;
   const service = await startLocal({ dataDir, port, apiKey, eventsOut: values.quiet ? undefined : process.stdout });
 
@@ -51,8 +54,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+// What escapes every handler (a storage failure dynalite could not answer, a bug) leaves the process in a
+// state nobody knows: say what happened, and where the data is, in one line, and exit non-zero.
+process.on('uncaughtException', (err) => {
+  const storage = dataDir ? explainStorageError(err, dataDir) : undefined;
+  console.error(`npm start: fatal error, stopping (data: ${dataDir ?? 'in memory'}): ${storage ?? (err instanceof Error ? err.message : String(err))}`);
+  // A storage failure is said in full above; anything else is a bug, whose stack is wanted.
+  if (!storage && err instanceof Error) console.error(err.stack);
+  process.exit(1);
+});
+
 main().catch((err) => {
+  // A DataDirError (in use by another process, not writable, disk full) says so in its one line.
   console.error(`npm start failed: ${err instanceof Error ? err.message : err}`);
-  if (/Database is not open|LOCK/.test(String(err))) console.error('is another `npm start` using the same data directory?');
   process.exit(1);
 });

@@ -180,6 +180,26 @@ describe('local mode options', () => {
     }
   });
 
+  it('refuses a second `npm start` on the same data directory with one clear line and exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuner-twice-'));
+    const first = startMain([], { TUNER_DATA_DIR: dir });
+    try {
+      await urlOf(first);
+      const second = startMain([], { TUNER_DATA_DIR: dir });
+      let stderr = '';
+      second.stderr?.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => second.on('close', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^npm start failed: the data directory ${dir} is in use by another process \\(another \`npm start\`\\?\\)`)),
+      ]);
+    } finally {
+      first.kill('SIGTERM');
+      await new Promise((resolve) => first.on('close', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('loses no acknowledged write when killed with SIGKILL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tuner-kill-'));
     try {
