@@ -3,37 +3,24 @@
  * (TUNER_DATA_DIR; --memory for a throwaway one), the same handlers as Lambda behind
  * http://127.0.0.1:$PORT, events printed as JSON lines and streamed at GET /events, and the timeout
  * sweeper every minute. Ctrl-C (or SIGTERM) stops it cleanly.
+ *
+ * `npm start` runs this file as `exec node --import tsx infra/local/main.ts`: one process under npm, which
+ * gets the signals npm forwards. The `tsx` CLI would put a wrapper process in between, and without
+ * `exec` the shell npm runs scripts with (dash on Debian) would stay in between and die of a SIGTERM
+ * alone, leaving this process running with the port and the data directory's lock.
  */
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startLocal } from './app';
 import { explainStorageError } from './level';
-
-const USAGE = `usage: npm start [-- --memory] [-- --port N] [-- --quiet]
-  --memory   keep data in memory only (nothing written under .tuner/)
-  --port N   listen on port N (default $PORT or 3000)
-  --quiet    do not print events
-env: PORT, TUNER_DATA_DIR (default ./.tuner), TUNER_API_KEY (require this x-api-key)`;
+import { parseMainOptions, USAGE } from './options';
 
 let dataDir: string | undefined;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      memory: { type: 'boolean', default: false },
-      port: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) return console.log(USAGE);
-  const rawPort = values.port ?? process.env.PORT ?? '3000';
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) throw new Error(`invalid port "${rawPort}": give a number from 0 to 65535`);
-
-  dataDir = values.memory ? undefined : resolve(process.env.TUNER_DATA_DIR ?? '.tuner');
-  const apiKey = process.env.TUNER_API_KEY || undefined;
-  const service = await startLocal({ dataDir, port, apiKey, eventsOut: values.quiet ? undefined : process.stdout });
+  const options = parseMainOptions(process.argv.slice(2));
+  if (options.help) return console.log(USAGE);
+  dataDir = options.dataDir;
+  const { port, apiKey } = options;
+  const service = await startLocal({ dataDir, port, apiKey, eventsOut: options.quiet ? undefined : process.stdout });
 
   const keyHint = apiKey ? ` -H "x-api-key: $TUNER_API_KEY"` : '';
   console.error(`VisuTility Tuner listening on ${service.url} (data: ${dataDir ?? 'in memory'}${apiKey ? '; x-api-key required' : ''})`);
@@ -65,7 +52,8 @@ process.on('uncaughtException', (err) => {
 });
 
 main().catch((err) => {
-  // A DataDirError (in use by another process, not writable, disk full) says so in its one line.
+  // A DataDirError (in use by another process, not writable, disk full) or a UsageError says it all in
+  // its one line.
   console.error(`npm start failed: ${err instanceof Error ? err.message : err}`);
   process.exit(1);
 });

@@ -156,6 +156,23 @@ describe('local mode options', () => {
     }
   });
 
+  it('stops, port freed, when `npm start` itself gets SIGTERM or SIGINT (no wrapper or shell left running)', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const npm = spawn('npm', ['start', '--silent', '--', '--memory', '--quiet', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const url = await urlOf(npm);
+        expect((await fetch(`${url}/studies`)).status).toBe(200);
+        const exited = new Promise((resolve) => npm.on('close', resolve));
+        npm.kill(signal);
+        await exited;
+        // npm waits for its script: once it is gone, so is the server.
+        await expect(fetch(`${url}/studies`)).rejects.toThrow();
+      } finally {
+        npm.kill('SIGKILL');
+      }
+    }
+  });
+
   it('sweeps on its timer: a silent run times out and an unfinished deletion is finished, with nobody reading', async () => {
     const local = await startLocal({ sweepEveryMs: 100 });
     try {
