@@ -2,7 +2,8 @@
  * `npm start`: the whole service on this machine. dynalite (the DynamoDB API) persisted under .tuner/
  * (TUNER_DATA_DIR; --memory for a throwaway one), the same handlers as Lambda behind
  * http://127.0.0.1:$PORT, events printed as JSON lines and streamed at GET /events, and the timeout
- * sweeper every minute. Ctrl-C (or SIGTERM) stops it cleanly.
+ * sweeper every minute. Ctrl-C (or SIGTERM) stops it gracefully: no new connections, requests in flight
+ * finish (for up to 5 s), then the database is closed, and it exits 0.
  *
  * `npm start` runs this file as `exec node --import tsx infra/local/main.ts`: one process under npm, which
  * gets the signals npm forwards. The `tsx` CLI would put a wrapper process in between, and without
@@ -10,6 +11,7 @@
  * alone, leaving this process running with the port and the data directory's lock.
  */
 import { startLocal } from './app';
+import { SHUTDOWN_GRACE_MS } from './server';
 import { explainStorageError } from './level';
 import { parseMainOptions, USAGE } from './options';
 
@@ -31,9 +33,16 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async (signal: string) => {
+    // A terminal's Ctrl-C reaches both npm and this process, and npm forwards it as well: a repeat is
+    // expected and changes nothing. The wait is bounded anyway.
     if (stopping) return;
     stopping = true;
-    console.error(`${signal}: shutting down`);
+    console.error(`${signal}: shutting down (requests in flight get up to ${SHUTDOWN_GRACE_MS / 1000} s to finish)`);
+    const hardStop = setTimeout(() => {
+      console.error('shutdown is taking too long: exiting without closing the database cleanly (nothing acknowledged is lost)');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + 10_000);
+    hardStop.unref();
     await service.close();
     process.exit(0);
   };

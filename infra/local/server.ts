@@ -9,23 +9,32 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MAX_BODY_BYTES } from '../../lib/http/handler';
 import type { LocalEventHub } from '../../lib/events/local';
-import { serveEvents } from './sse';
+import { serveEvents, type EventStream } from './sse';
 import { loadHandler, toProxyEvent } from './proxy-event';
 import { matchRoute } from './router';
 
 /** Requests far above the handlers' own limit are cut off while reading, not buffered. */
 const READ_LIMIT_BYTES = 4 * MAX_BODY_BYTES;
+/** How long close() lets requests in flight finish before it cuts their connections. */
+export const SHUTDOWN_GRACE_MS = 5_000;
 
 export interface LocalServerOptions {
   hub: LocalEventHub;
   apiKey?: string;
   port?: number;
   host?: string;
+  /** See SHUTDOWN_GRACE_MS. */
+  shutdownGraceMs?: number;
 }
 
 export interface LocalServer {
   server: Server;
   url: string;
+  /**
+   * Stops accepting connections, ends the event streams, closes idle keep-alive connections, lets the
+   * requests in flight finish (for up to shutdownGraceMs), then cuts whatever is left. Resolves when no
+   * handler is running any more, or the grace is over.
+   */
   close(): Promise<void>;
 }
 
@@ -55,27 +64,65 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const graceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+  /** handle() of every request not finished yet: close() waits for them before the database goes. */
+  const running = new Set<Promise<void>>();
+  const responses = new Set<ServerResponse>();
+  const streams = new Set<EventStream>();
+  let closing: Promise<void> | undefined;
+
+  const context: RequestContext = { options, streams, isClosing: () => closing !== undefined };
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((err) => {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'local server error', error: String(err) }));
-      if (!res.headersSent) send(res, 500, errorBody('InternalError', 'internal error'));
-      else res.end();
+    responses.add(res);
+    res.on('close', () => {
+      responses.delete(res);
+      // A keep-alive connection whose answer was under way when close() began is idle now.
+      if (closing) setImmediate(() => server.closeIdleConnections());
     });
+    if (closing) res.setHeader('connection', 'close');
+    const done = handle(req, res, context)
+      .catch((err) => {
+        console.error(JSON.stringify({ level: 'ERROR', message: 'local server error', error: String(err) }));
+        if (!res.headersSent) send(res, 500, errorBody('InternalError', 'internal error'));
+        else res.end();
+      })
+      .finally(() => running.delete(done));
+    running.add(done);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+
+  async function shutdown(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const stream of [...streams]) stream.end();
+    for (const res of responses) if (!res.headersSent) res.setHeader('connection', 'close');
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    const drained = (async () => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+      await closed;
+    })();
+    await Promise.race([drained, graceOver]);
+    clearTimeout(timer);
+    server.closeAllConnections();
+    await closed;
+  }
+
   return {
     server,
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => (closing ??= shutdown()),
   };
+}
+
+interface RequestContext {
+  options: LocalServerOptions;
+  streams: Set<EventStream>;
+  isClosing(): boolean;
 }
 
 /**
@@ -91,7 +138,7 @@ function requestUrl(target: string | undefined): URL | undefined {
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, { options, streams, isClosing }: RequestContext): Promise<void> {
   const url = requestUrl(req.url);
   if (!url) {
     send(res, 400, errorBody('InvalidRequestTarget', `the request target ${JSON.stringify(req.url)} is not a path`));
@@ -102,7 +149,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: LocalS
     return;
   }
   if (url.pathname === '/events' && req.method === 'GET') {
-    serveEvents(req, res, options.hub);
+    if (isClosing()) {
+      send(res, 503, errorBody('ServiceUnavailable', 'the server is shutting down'), { 'retry-after': '1' });
+      return;
+    }
+    const stream = serveEvents(req, res, options.hub);
+    if (stream) {
+      streams.add(stream);
+      res.on('close', () => streams.delete(stream));
+    }
     return;
   }
   const match = matchRoute(req.method ?? 'GET', url.pathname);
