@@ -9,12 +9,22 @@ import type { EventPublisher } from './publisher';
 import type { TunerEvent } from './types';
 
 export const DEFAULT_HUB_CAPACITY = 1000;
+/** Event lines waiting in `out` beyond this are dropped rather than kept in memory (1 MB). */
+export const DEFAULT_MAX_PENDING_OUT_BYTES = 1024 * 1024;
 
 export interface LocalEventHubOptions {
   /** Where events are printed, one JSON line each. Omitted: not printed (npm start passes process.stdout). */
   out?: Writable;
   /** How many recent events are kept for replay. Default 1000. */
   capacity?: number;
+  /**
+   * How many bytes of event lines may wait in `out` (a paused `npm start | less`, a slow terminal) before
+   * further lines are dropped; default 1 MB. Without a bound every line would be kept in memory until the
+   * reader catches up, which it may never do.
+   */
+  maxPendingOutBytes?: number;
+  /** Where the one-line notices about dropped lines go (default: standard error, which the pipe does not hold up). */
+  notice?: (line: string) => void;
 }
 
 export interface SubscribeOptions {
@@ -23,9 +33,14 @@ export interface SubscribeOptions {
   /**
    * Replay the buffered events published after this one before any new event. When the id is no longer
    * (or never was) in the buffer, the whole buffer is replayed: subscribers de-duplicate on eventId, and
-   * a duplicate is better than a silent gap.
+   * a duplicate is better than a silent gap; `onGap` is called first, so that the gap is not silent either.
    */
   afterEventId?: string;
+  /**
+   * Called (before the replay) when `afterEventId` is not in the buffer: events published after it may
+   * have been evicted (more than `capacity` since), or were published before a restart.
+   */
+  onGap?: () => void;
 }
 
 export type EventListener = (event: TunerEvent) => void;
@@ -43,6 +58,10 @@ export class LocalEventHub implements EventPublisher {
   private start = 0;
   private readonly subscriptions = new Set<Subscription>();
   private outBroken = false;
+  private readonly maxPendingOutBytes: number;
+  private readonly notice: (line: string) => void;
+  /** Event lines dropped since `out` last had room. */
+  private dropped = 0;
 
   constructor(options: LocalEventHubOptions = {}) {
     const capacity = options.capacity ?? DEFAULT_HUB_CAPACITY;
@@ -51,6 +70,8 @@ export class LocalEventHub implements EventPublisher {
     }
     this.capacity = capacity;
     this.out = options.out;
+    this.maxPendingOutBytes = options.maxPendingOutBytes ?? DEFAULT_MAX_PENDING_OUT_BYTES;
+    this.notice = options.notice ?? ((line) => console.error(line));
     // A broken output (EPIPE on a piped stdout) must not crash the service: stop printing instead.
     this.out?.on('error', () => {
       this.outBroken = true;
@@ -68,7 +89,9 @@ export class LocalEventHub implements EventPublisher {
   subscribe(listener: EventListener, options: SubscribeOptions = {}): () => void {
     const subscription: Subscription = { listener, studyId: options.studyId };
     if (options.afterEventId !== undefined) {
-      for (const event of this.since(options.afterEventId, options.studyId)) deliver(subscription, event);
+      const { known, events } = this.since(options.afterEventId, options.studyId);
+      if (!known) options.onGap?.();
+      for (const event of events) deliver(subscription, event);
     }
     this.subscriptions.add(subscription);
     return () => {
@@ -88,11 +111,30 @@ export class LocalEventHub implements EventPublisher {
     return this.subscriptions.size;
   }
 
-  private since(eventId: string, studyId?: string): TunerEvent[] {
+  private since(eventId: string, studyId?: string): { known: boolean; events: TunerEvent[] } {
     const all = this.recent();
     const at = all.findIndex((e) => e.eventId === eventId);
     const after = at === -1 ? all : all.slice(at + 1);
-    return studyId === undefined ? after : after.filter((e) => e.studyId === studyId);
+    return { known: at !== -1, events: studyId === undefined ? after : after.filter((e) => e.studyId === studyId) };
+  }
+
+  /** Prints the event unless `out` is broken or already holds more than its share of unread lines. */
+  private print(event: TunerEvent): void {
+    const out = this.out;
+    if (!out || !out.writable || this.outBroken) return;
+    if (out.writableLength > this.maxPendingOutBytes) {
+      if (this.dropped++ === 0) {
+        this.notice(
+          `events: standard output is not being read (${out.writableLength} bytes waiting): event lines are dropped until it is; GET /events and the API still have everything`,
+        );
+        out.once('drain', () => {
+          this.notice(`events: standard output is read again; ${this.dropped} event line${this.dropped === 1 ? ' was' : 's were'} dropped`);
+          this.dropped = 0;
+        });
+      }
+      return;
+    }
+    out.write(`${JSON.stringify(event)}\n`);
   }
 
   private accept(event: TunerEvent): void {
@@ -102,7 +144,7 @@ export class LocalEventHub implements EventPublisher {
       this.buffer[this.start] = event;
       this.start = (this.start + 1) % this.capacity;
     }
-    if (this.out && this.out.writable && !this.outBroken) this.out.write(`${JSON.stringify(event)}\n`);
+    this.print(event);
     for (const subscription of [...this.subscriptions]) deliver(subscription, event);
   }
 }

@@ -9,6 +9,7 @@ import type { TunerDeps } from '../tuner/deps';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { getDeps, getLogger, getMetrics } from '../wiring';
 import { errorResponse, json, toTunerError, validationFrom } from './errors';
+import { decodeUtf8Body } from './utf8';
 
 /** Bodies above this are refused with 413 before parsing (API Gateway itself allows 10 MB). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -141,7 +142,11 @@ function safeDecode(v: string): string {
 
 function parseBody<S extends z.ZodType>(event: APIGatewayProxyEvent, headers: Record<string, string>, schema: S): z.infer<S> {
   const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  // API Gateway hands over a body it takes for binary base64-encoded: its bytes must be UTF-8 as well,
+  // or decoding would silently turn the bad ones into U+FFFD (the local server applies the same rule).
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+  if (bytes && bytes.length > MAX_BODY_BYTES) throw new TunerError('PayloadTooLarge', 413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  const text = bytes ? decodeUtf8Body(bytes) : raw;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
     throw new TunerError('PayloadTooLarge', 413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
   }

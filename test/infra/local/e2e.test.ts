@@ -156,6 +156,23 @@ describe('local mode options', () => {
     }
   });
 
+  it('stops, port freed, when `npm start` itself gets SIGTERM or SIGINT (no wrapper or shell left running)', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const npm = spawn('npm', ['start', '--silent', '--', '--memory', '--quiet', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const url = await urlOf(npm);
+        expect((await fetch(`${url}/studies`)).status).toBe(200);
+        const exited = new Promise((resolve) => npm.on('close', resolve));
+        npm.kill(signal);
+        await exited;
+        // npm waits for its script: once it is gone, so is the server.
+        await expect(fetch(`${url}/studies`)).rejects.toThrow();
+      } finally {
+        npm.kill('SIGKILL');
+      }
+    }
+  });
+
   it('sweeps on its timer: a silent run times out and an unfinished deletion is finished, with nobody reading', async () => {
     const local = await startLocal({ sweepEveryMs: 100 });
     try {
@@ -177,6 +194,26 @@ describe('local mode options', () => {
       expect(await store.pendingDeletions(10, Date.now())).toEqual([]);
     } finally {
       await local.close();
+    }
+  });
+
+  it('refuses a second `npm start` on the same data directory with one clear line and exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tuner-twice-'));
+    const first = startMain([], { TUNER_DATA_DIR: dir });
+    try {
+      await urlOf(first);
+      const second = startMain([], { TUNER_DATA_DIR: dir });
+      let stderr = '';
+      second.stderr?.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => second.on('close', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^npm start failed: the data directory ${dir} is in use by another process \\(another \`npm start\`\\?\\)`)),
+      ]);
+    } finally {
+      first.kill('SIGTERM');
+      await new Promise((resolve) => first.on('close', resolve));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,7 @@
 /** GET /events over a bare node HTTP server, read with fetch as a client would. */
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { createConnection, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalEventHub } from '../../../lib/events/local';
@@ -132,6 +134,32 @@ describe('serveEvents (GET /events)', () => {
     expect(ids).toEqual([before[1].eventId, before[2].eventId, live.eventId]);
   });
 
+  it('sends a Gap message first when Last-Event-ID is no longer kept, then the whole buffer', async () => {
+    const hub = new LocalEventHub({ capacity: 2 });
+    const url = await serve(hub);
+    const evs = [runEvent('s', 0), runEvent('s', 1), runEvent('s', 2)];
+    await hub.publish(evs);
+    const { sse } = await connect(`${url}/events`, { 'last-event-id': evs[0].eventId });
+
+    const gap = await sse.nextEvent();
+    expect(gap.event).toBe('Gap');
+    expect(gap.id).toBeUndefined();
+    expect(JSON.parse(gap.data!)).toMatchObject({ eventType: 'Gap', lastEventId: evs[0].eventId, message: expect.stringContaining('reconcile from the API') });
+    expect([(await sse.nextEvent()).id, (await sse.nextEvent()).id]).toEqual([evs[1].eventId, evs[2].eventId]);
+  });
+
+  it('sends a Gap message for an id it never had (events published before a restart)', async () => {
+    const hub = new LocalEventHub();
+    const url = await serve(hub);
+    const { sse } = await connect(`${url}/events?lastEventId=from-before-the-restart`);
+    const live = runEvent('s', 0);
+
+    await hub.publish([live]);
+
+    expect((await sse.nextEvent()).event).toBe('Gap');
+    expect((await sse.nextEvent()).id).toBe(live.eventId);
+  });
+
   it('sends no buffered events to a client without Last-Event-ID', async () => {
     const hub = new LocalEventHub();
     const url = await serve(hub);
@@ -164,6 +192,30 @@ describe('serveEvents (GET /events)', () => {
 
     await vi.waitFor(() => expect(hub.subscriberCount).toBe(1), { timeout: 5000, interval: 10 });
     await expect(hub.publish([runEvent('s', 0)])).resolves.toBeUndefined();
+  });
+
+  it('destroys the connection of a client that stops reading, rather than keeping its socket and buffers', async () => {
+    const hub = new LocalEventHub();
+    const url = await serve(hub, { maxPendingBytes: 64 * 1024 });
+    const serverSide = once(server!, 'connection') as Promise<[Socket]>;
+    const client = createConnection(Number(new URL(url).port), '127.0.0.1');
+    client.on('error', () => undefined);
+    client.write('GET /events HTTP/1.1\r\nhost: x\r\n\r\n');
+    const [socket] = await serverSide;
+    await vi.waitFor(() => expect(hub.subscriberCount).toBe(1), { timeout: 5000, interval: 10 });
+    client.pause(); // reads nothing more
+    const serverClosed = once(socket, 'close');
+
+    // Far more than the socket buffers of both ends hold.
+    const big = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 2000 && hub.subscriberCount > 0; i++) {
+      await hub.publish([makeEvent('MetricReported', 's', { runId: 'r', number: i, data: { step: i, value: 0, prune: false, note: big } as never })]);
+      await new Promise((r) => setImmediate(r));
+    }
+
+    expect(hub.subscriberCount).toBe(0);
+    await serverClosed; // res.end() would have waited for the client to read it all
+    client.destroy();
   });
 
   it('answers 405 to anything but GET', async () => {

@@ -93,6 +93,18 @@ describe('LocalEventHub', () => {
     expect(seen).toEqual([evs[1].eventId, evs[2].eventId]);
   });
 
+  it('says so (onGap) before replaying when the given event is no longer kept, and only then', async () => {
+    const hub = new LocalEventHub({ capacity: 2 });
+    const evs = events(3);
+    await hub.publish(evs);
+    const seen: string[] = [];
+
+    hub.subscribe((e) => seen.push(e.eventId), { afterEventId: evs[0].eventId, onGap: () => seen.push('gap') });
+    hub.subscribe(() => undefined, { afterEventId: evs[1].eventId, onGap: () => seen.push('unexpected gap') });
+
+    expect(seen).toEqual(['gap', evs[1].eventId, evs[2].eventId]);
+  });
+
   it('filters the replay by study too', async () => {
     const hub = new LocalEventHub();
     const [a1, a2] = events(2, 'a');
@@ -138,6 +150,38 @@ describe('LocalEventHub', () => {
 
     expect(seen).toEqual(evs.map((e) => e.eventId));
     expect(hub.recent()).toEqual(evs);
+  });
+
+  it('drops event lines, with a notice, while the output is not being read, instead of buffering them all', async () => {
+    const held: (() => void)[] = [];
+    let lines = 0;
+    // A reader that has stopped (a paused `npm start | less`): no write completes until it resumes.
+    const out = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, cb) {
+        lines++;
+        held.push(cb);
+      },
+    });
+    const notices: string[] = [];
+    const hub = new LocalEventHub({ out, maxPendingOutBytes: 4096, notice: (line) => notices.push(line) });
+    const line = JSON.stringify(events(1)[0]).length + 1;
+
+    await hub.publish(events(500));
+
+    expect(out.writableLength).toBeLessThanOrEqual(4096 + line + 16);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/standard output is not being read .* dropped/);
+
+    // The reader resumes: the lines already waiting go out, then one notice says how many were dropped.
+    while (held.length > 0) held.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(notices).toHaveLength(2);
+    expect(notices[1]).toBe(`events: standard output is read again; ${500 - lines} event lines were dropped`);
+    expect(lines).toBeGreaterThan(1);
+
+    await hub.publish(events(1));
+    expect(notices).toHaveLength(2);
   });
 
   it('refuses a capacity that is not a positive integer', () => {
