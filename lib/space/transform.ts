@@ -215,20 +215,32 @@ export function sliceWidth(dim: NumericDim, u: number): number {
 
 /** All admissible values of a discrete dim, in increasing order (or the choices, in order). */
 export function dimValues(dim: Dim): ParamValue[] {
-  if (dim.kind === 'categorical') return [...dim.choices];
+  const axis = discreteAxis(dim);
+  return Array.from({ length: axis.length }, (_, k) => axis.at(k));
+}
+
+/** The values of one param along a grid, read by index (a list need not exist: an int may have 2^53). */
+export interface GridAxis {
+  length: number;
+  at(k: number): ParamValue;
+}
+
+/** Every value of a discrete dim (or the choices), in increasing order, without listing them. */
+export function discreteAxis(dim: Dim): GridAxis {
+  if (dim.kind === 'categorical') return { length: dim.count, at: (k) => dim.choices[k] };
   if (!Number.isFinite(dim.count)) throw new RangeError(`${dim.name} is continuous and has no finite set of values`);
-  return Array.from({ length: dim.count }, (_, k) => valueAt(dim, k));
+  return { length: dim.count, at: (k) => valueAt(dim, k) };
 }
 
 /**
- * The point at `index` of the grid spanned by `axes` (one list of values per param, in space order),
- * counting in mixed radix with the last param fastest. Indices run over [0, product of axis lengths).
+ * The point at `index` of the grid spanned by `axes` (one per param, in space order), counting in mixed
+ * radix with the last param fastest. Indices run over [0, product of axis lengths).
  */
-export function gridPointAt(space: Space, axes: readonly (readonly ParamValue[])[], index: number): Params {
+export function gridPointAt(space: Space, axes: readonly GridAxis[], index: number): Params {
   const values: ParamValue[] = new Array(axes.length);
   let rest = index;
   for (let i = axes.length - 1; i >= 0; i--) {
-    values[i] = axes[i][rest % axes[i].length];
+    values[i] = axes[i].at(rest % axes[i].length);
     rest = Math.floor(rest / axes[i].length);
   }
   return Object.fromEntries(space.map((d, i) => [d.name, values[i]]));

@@ -6,7 +6,7 @@
  */
 import type { Params, Space, Trial } from '../domain/types';
 import type { Rng } from '../random';
-import { dimValues, dimsOf, gridPointAt, paramsKey, spaceSize, valueAt, type Dim } from '../space/transform';
+import { discreteAxis, dimsOf, gridPointAt, paramsKey, spaceSize, valueAt, type Dim } from '../space/transform';
 
 /** Keys of every point already handed out, or undefined when the space is continuous or exhausted. */
 export function usedKeysIfDiscrete(space: Space, history: readonly Trial[]): Set<string> | undefined {
@@ -41,7 +41,7 @@ export function unseenOr(space: Space, used: Set<string> | undefined, preferred:
     if (!used.has(paramsKey(space, p))) return p;
   }
   if (spaceSize(space) <= ENUMERATE_LIMIT) {
-    const axes = dims.map((d) => dimValues(d));
+    const axes = dims.map(discreteAxis);
     const size = axes.reduce((n, a) => n * a.length, 1);
     const unseen: number[] = [];
     for (let i = 0; i < size; i++) if (!used.has(paramsKey(space, gridPointAt(space, axes, i)))) unseen.push(i);

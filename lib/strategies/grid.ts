@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { ParamValue, Params } from '../domain/types';
 import { ConflictError, ValidationError } from '../errors';
-import { dimValues, dimsOf, orderParams, paramsKey, valueAt, type Dim } from '../space/transform';
+import { discreteAxis, dimsOf, gridPointAt, paramsKey, type Dim, type GridAxis } from '../space/transform';
 import { createRng, mixSeed } from '../random';
 import { intIn, parseWith } from './options';
 import type { Strategy } from './strategy';
@@ -37,8 +37,8 @@ function axisLength(dim: Dim, gridPoints: GridOptions['gridPoints']): number {
   return (typeof gridPoints === 'number' ? gridPoints : gridPoints?.[dim.name]) ?? 0;
 }
 
-function axisValues(dim: Dim, gridPoints: GridOptions['gridPoints']): ParamValue[] {
-  if (Number.isFinite(dim.count)) return dimValues(dim);
+/** The `gridPoints` values of a continuous float, evenly spaced on its scale, bounds included. */
+function continuousValues(dim: Dim, gridPoints: GridOptions['gridPoints']): number[] {
   const n = axisLength(dim, gridPoints);
   if (n === 0 || dim.kind !== 'numeric') return [];
   const out: number[] = [];
@@ -89,21 +89,13 @@ export const gridStrategy: Strategy<GridOptions> = {
     const dims = dimsOf(space);
     // Only continuous floats' axes (gridPoints, at most 10,000 values) are listed; a discrete axis is
     // read by index, since listing a 10-million-value int on every ask took half a second.
-    const listed = dims.map((d) => (Number.isFinite(d.count) ? undefined : axisValues(d, options.gridPoints)));
-    const lengths = dims.map((d, i) => listed[i]?.length ?? d.count);
-    const total = lengths.reduce((n, l) => n * l, 1);
-    const pointAt = (index: number): Params => {
-      const params: Params = {};
-      let rest = index;
-      // Mixed radix, the last param fastest.
-      for (let i = dims.length - 1; i >= 0; i--) {
-        const k = rest % lengths[i];
-        rest = Math.floor(rest / lengths[i]);
-        const d = dims[i];
-        params[d.name] = listed[i]?.[k] ?? (d.kind === 'categorical' ? d.choices[k] : valueAt(d, k));
-      }
-      return orderParams(space, params);
-    };
+    const listed = dims.map((d) => (Number.isFinite(d.count) ? undefined : continuousValues(d, options.gridPoints)));
+    const axes: GridAxis[] = dims.map((d, i) => {
+      const values = listed[i];
+      return values ? { length: values.length, at: (k) => values[k] } : discreteAxis(d);
+    });
+    const total = axes.reduce((n, a) => n * a.length, 1);
+    const pointAt = (index: number): Params => gridPointAt(space, axes, index);
     // Every run's params are points of the space, so only the axes of continuous floats (gridPoints)
     // leave values out; a discrete axis holds every value its param can take.
     const onAxes = listed.map((a) => (a ? new Set<ParamValue>(a) : undefined));
