@@ -132,17 +132,20 @@ export class DynamoStudyStore implements StudyStore {
     }
   }
 
+  /** The item at `Key`, strongly consistent (what follows a refused conditional write, and any read that decides). */
+  private async item(Key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    return (await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }))).Item;
+  }
+
   /** The item at `Key` if its `attr` holds `token`: a write of this call that the SDK sent again (see KEY_ATTRS). */
   private async ownWrite(Key: Record<string, string>, attr: string, token: string): Promise<Record<string, unknown> | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    return r.Item && r.Item[attr] === token ? r.Item : undefined;
+    const item = await this.item(Key);
+    return item && item[attr] === token ? item : undefined;
   }
 
   async getStudy(studyId: string): Promise<StoredStudy | undefined> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: STUDY_SK }, ConsistentRead: true }),
-    );
-    return r.Item ? strip<StoredStudy>(r.Item) : undefined;
+    const item = await this.item({ pk: keys.studyPk(studyId), sk: STUDY_SK });
+    return item ? strip<StoredStudy>(item) : undefined;
   }
 
   async listStudies(limit: number, cursor?: string): Promise<Page<StoredStudy>> {
@@ -187,8 +190,8 @@ export class DynamoStudyStore implements StudyStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    return r.Item ? { study: strip<StoredStudy>(r.Item), changed: r.Item.stateBy === token } : undefined;
+    const item = await this.item(Key);
+    return item ? { study: strip<StoredStudy>(item), changed: item.stateBy === token } : undefined;
   }
 
   async deleteStudy(studyId: string, budgetMs: number, nowMs: number): Promise<{ existed: boolean; finished: boolean }> {
@@ -241,7 +244,7 @@ export class DynamoStudyStore implements StudyStore {
   async finishDeletion(studyId: string, budgetMs: number, nowMs: number): Promise<{ finished: boolean; deletedStudy: boolean }> {
     const markerKey = { pk: DELETIONS_PK, sk: studyId };
     if (await this.getStudy(studyId)) {
-      const marker = (await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }))).Item;
+      const marker = await this.item(markerKey);
       const deletedAt = Number(marker?.deletedAt);
       if (Number.isFinite(deletedAt) && marker?.sweepAgainAt === undefined) {
         // A DELETE's claim on a study that still exists: one in progress, or one that died before
@@ -254,8 +257,7 @@ export class DynamoStudyStore implements StudyStore {
       // A create that wrote its study but died before dropping its marker: the study is whole, only the
       // marker is left.
       await this.dropCreateMarker(studyId);
-      const left = await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
-      return { finished: !left.Item, deletedStudy: false };
+      return { finished: !(await this.item(markerKey)), deletedStudy: false };
     }
     return { finished: await this.sweepDeletion(studyId, Date.now() + budgetMs, { nowMs, live: true }), deletedStudy: false };
   }
@@ -278,7 +280,7 @@ export class DynamoStudyStore implements StudyStore {
     const markerKey = { pk: DELETIONS_PK, sk: studyId };
     let marker: Record<string, unknown> | undefined;
     const readMarker = async () => {
-      if (at) marker = (await this.db.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }))).Item;
+      if (at) marker = await this.item(markerKey);
       return marker;
     };
     const creating = () => at?.live === true && Number(marker?.creatingUntil) > at.nowMs;
@@ -456,10 +458,8 @@ export class DynamoStudyStore implements StudyStore {
   }
 
   async getRunByNumber(studyId: string, number: number): Promise<Run | undefined> {
-    const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: keys.studyPk(studyId), sk: keys.runSk(number) }, ConsistentRead: true }),
-    );
-    return r.Item ? strip<Run>(r.Item) : undefined;
+    const item = await this.item({ pk: keys.studyPk(studyId), sk: keys.runSk(number) });
+    return item ? strip<Run>(item) : undefined;
   }
 
   async transitionRun(
@@ -523,7 +523,7 @@ export class DynamoStudyStore implements StudyStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    const current = (await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }))).Item;
+    const current = await this.item(Key);
     // Our own write, sent twice by the SDK. (Should another write have changed the run in between, the
     // transition is reported lost: the later write decided the run's fate.)
     if (current?.rev === token) return { ok: true, run: strip<Run>(current) };
@@ -626,13 +626,13 @@ export class DynamoStudyStore implements StudyStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    const claim = await this.item(Key);
     // Our own claim, its first attempt's answer lost and the SDK's second attempt refused by it.
-    if (r.Item?.state === 'pending' && r.Item.token === token) {
-      return { kind: 'claimed', token, ...(typeof r.Item.reserved === 'string' ? { reserved: r.Item.reserved } : {}) };
+    if (claim?.state === 'pending' && claim.token === token) {
+      return { kind: 'claimed', token, ...(typeof claim.reserved === 'string' ? { reserved: claim.reserved } : {}) };
     }
     // Claims recorded before other requests than asks had keys stored the run number as runNumber.
-    if (r.Item?.state === 'done') return { kind: 'done', result: (r.Item.result ?? r.Item.runNumber) as number | string, fingerprint: r.Item.fingerprint as string };
+    if (claim?.state === 'done') return { kind: 'done', result: (claim.result ?? claim.runNumber) as number | string, fingerprint: claim.fingerprint as string };
     return { kind: 'busy' };
   }
 
@@ -697,9 +697,9 @@ export class DynamoStudyStore implements StudyStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk }, ConsistentRead: true }));
-    if (r.Item?.w === token) return { kind: 'stored' };
-    const stored = r.Item?.value as number;
+    const metric = await this.item({ pk, sk });
+    if (metric?.w === token) return { kind: 'stored' };
+    const stored = metric?.value as number;
     return stored === value ? { kind: 'same' } : { kind: 'conflict', stored };
   }
 
