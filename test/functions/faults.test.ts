@@ -18,7 +18,7 @@ import { DELETION_GRACE_MS } from '../../lib/store/dynamo-store';
 import { sweep } from '../../lib/tuner/sweep';
 import { testApi, type Reply, type TestApi } from '../support/api';
 import { injectFailures, type Fate } from '../support/faults';
-import { expectConsistentStudy } from '../support/study-invariants';
+import { expectConsistentStudy, workloadStudyBody } from '../support/study-invariants';
 
 type Kind = 'ask' | 'complete' | 'fail' | 'metric' | 'heartbeat' | 'silence' | 'enqueue' | 'stop' | 'read';
 interface Op {
@@ -101,20 +101,7 @@ describe('workloads with DynamoDB failing under them (dynalite, failures injecte
         fate = randomFates(w.faultEvery, w.faultBudget, w.faultSeed);
         const name = `faults-${++property}`;
         const { last: created } = await untilAnswered(() =>
-          api.call(
-            'POST',
-            '/studies',
-            {
-              name,
-              space,
-              strategy: { name: w.strategy },
-              pruner: { name: w.pruner },
-              metricTimeoutSeconds: TIMEOUT_S,
-              retryFailed: w.retryFailed,
-              ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
-            },
-            { 'idempotency-key': `create-${property}` },
-          ),
+          api.call('POST', '/studies', workloadStudyBody(name, space, w, TIMEOUT_S), { 'idempotency-key': `create-${property}` }),
           true,
         );
         expect(created.status).toBe(201);

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testApi, type Reply, type TestApi } from '../support/api';
-import { expectConsistentStudy } from '../support/study-invariants';
+import { expectConsistentStudy, workloadStudyBody } from '../support/study-invariants';
 
 type Kind = 'ask' | 'metric' | 'complete' | 'repeatComplete' | 'fail' | 'heartbeat' | 'silence' | 'enqueue' | 'stop' | 'read';
 interface Op {
@@ -54,15 +54,7 @@ describe('random concurrent workloads (dynalite)', () => {
   it('keep numbers dense, counts, best, values and events consistent, and never answer 500', async () => {
     await fc.assert(
       fc.asyncProperty(workload, async (w) => {
-        const created = await api.call('POST', '/studies', {
-          name: 'load',
-          space,
-          strategy: { name: w.strategy },
-          pruner: { name: w.pruner },
-          metricTimeoutSeconds: TIMEOUT_S,
-          retryFailed: w.retryFailed,
-          ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
-        });
+        const created = await api.call('POST', '/studies', workloadStudyBody('load', space, w, TIMEOUT_S));
         expect(created.status).toBe(201);
         const id = created.body.studyId;
         const runsOf = new Map<number, string[]>();

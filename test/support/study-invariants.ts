@@ -1,6 +1,27 @@
 /** What every study must satisfy as a client reads it, after any workload (the workload tests' common checks). */
 import { expect } from 'vitest';
 
+/** The drawn settings of a workload's study. */
+export interface WorkloadStudy {
+  strategy: string;
+  pruner: string;
+  retryFailed: number;
+  maxRuns?: number;
+}
+
+/** The create body of a workload's study. */
+export function workloadStudyBody(name: string, space: unknown, w: WorkloadStudy, metricTimeoutSeconds: number) {
+  return {
+    name,
+    space,
+    strategy: { name: w.strategy },
+    pruner: { name: w.pruner },
+    metricTimeoutSeconds,
+    retryFailed: w.retryFailed,
+    ...(w.maxRuns !== undefined ? { maxRuns: w.maxRuns } : {}),
+  };
+}
+
 /**
  * Run numbers dense from 0 and run ids unique, `maxRuns` kept, the study's counts by state matching
  * its runs, every completion a trainer was answered still stored with its value, and the best (a
